@@ -1,0 +1,19 @@
+# mod_spintly: the README's commands.  The rules live in build/.
+include build/module.mk
+
+.PHONY: all install run test clean deps
+all: module
+
+install: module
+	$(APXS) -i -n spintly mod_spintly/.libs/mod_spintly.so
+
+run:
+	@build/run.sh
+
+test:
+	@build/test.sh
+
+deps:
+	@build/deps.sh
+
+clean: module-clean

@@ -1,0 +1,110 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/**
+ * @file spintly_event.h
+ * @brief Spintly access events: parse, validate, and format as a record.
+ *
+ * The only part of mod_spintly that includes <jansson.h>.  Needs APR and
+ * jansson only (no httpd), so it is unit-tested and fuzzed on its own.
+ */
+
+#ifndef SPINTLY_EVENT_H
+#define SPINTLY_EVENT_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+
+/** Deepest nesting of arrays and objects accepted.  A Spintly event needs
+ *  4; jansson's own limit is 2048. */
+#define SPINTLY_MAX_DEPTH 16
+
+/** Why a body was refused: enough for an RFC 9457 problem document. */
+typedef struct spintly_problem_t {
+    int status;             /**< 400: not JSON; 422: not a valid event */
+    const char *pointer;    /**< JSON pointer to the offending field, or NULL */
+    const char *detail;     /**< one sentence, with at most a short excerpt */
+} spintly_problem_t;
+
+/** A validated event.  The parsed document lives until the pool is
+ *  cleared. */
+typedef struct spintly_event_t {
+    const char *raw;        /**< the body as received */
+    apr_size_t raw_len;
+    apr_int64_t event_id;
+    apr_int64_t org_id;
+    apr_int64_t event_time; /**< eventTimeEpoch, seconds */
+    const char *request_id;
+    const char *msg_type;
+    void *doc;              /**< opaque: the parsed document */
+} spintly_event_t;
+
+/** What the validator accepts beyond the fixed rules. */
+typedef struct spintly_validation_t {
+    /** accepted messageData.msgType values (const char *); NULL or empty
+     *  means "access_event" only */
+    const apr_array_header_t *accept_types;
+} spintly_validation_t;
+
+/**
+ * Parse and validate a POST body.
+ * @param p pool for the event and the problem (the document is released
+ *          when it is cleared)
+ * @param body the bytes received (need not be NUL-terminated)
+ * @param len their number
+ * @param rules NULL for the defaults
+ * @param ev set to the event on success
+ * @param problem filled on failure
+ * @return 0 on success, else the HTTP status (400 or 422)
+ */
+int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
+                        const spintly_validation_t *rules,
+                        spintly_event_t **ev, spintly_problem_t *problem);
+
+/**
+ * A field of messageData.data (or requestId / msgType) as text, the way a
+ * database parameter wants it.
+ * @return the value (integers in decimal, true/false for booleans, JSON
+ *         text for arrays and objects), or NULL when absent or null
+ */
+const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
+                                const char *field);
+
+/**
+ * Copy JSON text without the white space outside strings.  The input must
+ * be valid JSON (as a validated body is).
+ * @param out room for len bytes
+ * @return the number of bytes written
+ */
+apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len);
+
+/**
+ * Quote a string as a JSON string literal, escaping what JSON requires.
+ * The input must be UTF-8 (bytes from 0x80 up pass through).
+ */
+const char *spintly_json_quote(apr_pool_t *p, const char *s);
+
+/** Receipt details that go into a record next to the message. */
+typedef struct spintly_receipt_t {
+    apr_time_t received_at;
+    const char *key_name;   /**< [A-Za-z0-9._:-], checked at config time */
+    const char *client_ip;  /**< an IP address as text */
+} spintly_receipt_t;
+
+/**
+ * Format receipt time as RFC 3339 UTC with microseconds,
+ * e.g. "2026-12-04T16:10:42.123456Z".
+ * @param buf at least 28 bytes
+ */
+void spintly_format_time(char *buf, apr_time_t t);
+
+/**
+ * The record: one line of JSON ending in '\n',
+ * {"receivedAt":"...","keyName":"...","clientIp":"...","message":{...}},
+ * with the message compacted from the bytes received.
+ * @param len set to the length, newline included
+ */
+char *spintly_record_format(apr_pool_t *p, const spintly_event_t *ev,
+                            const spintly_receipt_t *rc, apr_size_t *len);
+
+#endif /* SPINTLY_EVENT_H */

@@ -21,7 +21,7 @@ $(SPINTLY_SO): $(SPINTLY_SRC) $(SPINTLY_HDR) build/module.mk
 	@command -v $(APXS) >/dev/null || { echo "apxs not found: run 'make deps' (or: apt-get install apache2-dev)"; exit 1; }
 	cd mod_spintly && $(APXS) -c -o mod_spintly.so \
 	    $(foreach f,$(SPINTLY_CFLAGS),-Wc,$(f)) \
-	    $(SPINTLY_LIBS) $(notdir $(SPINTLY_SRC))
+	    $(SPINTLY_LIBS) $(notdir $(SPINTLY_SRC)) >/dev/null
 
 module-clean:
 	rm -rf mod_spintly/.libs mod_spintly/*.la mod_spintly/*.lo \

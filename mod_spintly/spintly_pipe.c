@@ -66,6 +66,7 @@ struct spintly_pipe_t {
     apr_proc_t proc;        /* proc.pid is 0 while no consumer runs */
     long generation;        /* last generation that named this pipe */
     int retired;            /* no longer named: closes once drained */
+    int watched;            /* registered as an other child in pconf */
 };
 
 /* One slot per httpd child process: how many of its threads are in the
@@ -148,7 +149,33 @@ static int pipe_has_data(spintly_pipe_t *pl)
            && pending > 0;
 }
 
-static apr_status_t spawn_consumer(spintly_pipe_t *pl, server_rec *s)
+static apr_status_t unwatched(void *data)
+{
+    ((spintly_pipe_t *)data)->watched = 0;
+    return APR_SUCCESS;
+}
+
+/* Have this generation's MPM tell us when the consumer dies.  The
+ * registration ends with pconf; APR crashes on unregistering twice. */
+static void watch(spintly_pipe_t *pl)
+{
+    apr_proc_other_child_register(&pl->proc, pipe_maintenance, pl, NULL,
+                                  generation_pool);
+    apr_pool_cleanup_register(generation_pool, pl, unwatched,
+                              apr_pool_cleanup_null);
+    pl->watched = 1;
+}
+
+static void unwatch(spintly_pipe_t *pl)
+{
+    if (pl->watched) {
+        apr_proc_other_child_unregister(pl);
+        pl->watched = 0;
+    }
+}
+
+static apr_status_t spawn_consumer(spintly_pipe_t *pl, server_rec *s,
+                                   int watched)
 {
     pid_t pid = fork();
 
@@ -186,8 +213,9 @@ static apr_status_t spawn_consumer(spintly_pipe_t *pl, server_rec *s)
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SPINTLY_LOGNO(0012)
                  "pipe consumer \"%s\" started as pid %d", pl->command,
                  (int)pid);
-    apr_proc_other_child_register(&pl->proc, pipe_maintenance, pl, NULL,
-                                  generation_pool);
+    if (watched) {
+        watch(pl);
+    }
     return APR_SUCCESS;
 }
 
@@ -206,7 +234,7 @@ static void pipe_maintenance(int reason, void *data, apr_wait_t status)
     switch (reason) {
     case APR_OC_REASON_DEATH:
     case APR_OC_REASON_LOST:
-        apr_proc_other_child_unregister(pl);
+        unwatch(pl);
         ap_log_error(APLOG_MARK, pl->retired ? APLOG_INFO : APLOG_WARNING,
                      0, ap_server_conf, SPINTLY_LOGNO(0013)
                      "pipe consumer \"%s\" (pid %d) exited (status %d)%s",
@@ -219,7 +247,7 @@ static void pipe_maintenance(int reason, void *data, apr_wait_t status)
             pl->read_fd = -1;
             break;
         }
-        if (spawn_consumer(pl, ap_server_conf) != APR_SUCCESS) {
+        if (spawn_consumer(pl, ap_server_conf, 1) != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, errno, ap_server_conf,
                          SPINTLY_LOGNO(0014) "cannot start pipe consumer "
                          "\"%s\"", pl->command);
@@ -256,7 +284,7 @@ static void drain_all(spintly_pipes_t *st)
     int running;
 
     for (pl = st->pipes; pl; pl = pl->next) {
-        apr_proc_other_child_unregister(pl);
+        unwatch(pl);
         pipe_close(pl);
     }
     do {
@@ -266,9 +294,8 @@ static void drain_all(spintly_pipes_t *st)
                 running += pl->read_fd >= 0;
                 continue;
             }
-            if (pipe_has_data(pl) && spawn_consumer(pl, ap_server_conf)
+            if (pipe_has_data(pl) && spawn_consumer(pl, ap_server_conf, 0)
                                      == APR_SUCCESS) {
-                apr_proc_other_child_unregister(pl);
                 running++;
                 continue;
             }
@@ -362,11 +389,10 @@ apr_status_t spintly_pipe_open(spintly_dest_t *dest, server_rec *s)
     dest->pipe = pl;
     dest->fd = pl->write_fd;
     if (consumer_exited(pl)) {
-        return spawn_consumer(pl, s);
+        return spawn_consumer(pl, s, 1);
     }
     /* Still running from the last generation: this generation takes it. */
-    apr_proc_other_child_register(&pl->proc, pipe_maintenance, pl, NULL,
-                                  pconf);
+    watch(pl);
     return APR_SUCCESS;
 }
 
@@ -388,8 +414,7 @@ void spintly_pipes_retire_unused(server_rec *s)
         pl->retired = 1;
         pipe_close(pl);
         if (!consumer_exited(pl)) {
-            apr_proc_other_child_register(&pl->proc, pipe_maintenance, pl,
-                                          NULL, s->process->pconf);
+            watch(pl);
         }
     }
 }

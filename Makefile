@@ -1,5 +1,6 @@
 # mod_spintly: the README's commands.  The rules live in build/.
 include build/module.mk
+include build/unit.mk
 
 .PHONY: all install run test clean deps
 all: module

@@ -11,7 +11,7 @@
 #define SPINTLY_VERSION "0.1.0"
 
 /**
- * Stable tag for a log line: SPINTLY_LOGNO(7) gives "SPT0007: ".
+ * Stable tag for a log line: SPINTLY_LOGNO(0007) gives "SPT0007: ".
  * httpd's APLOGNO() numbers belong to httpd; these are ours.  Numbers are
  * never reused; tests expect or forbid lines by their tag.
  */

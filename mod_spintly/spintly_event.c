@@ -309,11 +309,15 @@ const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
     else {
         v = json_object_get(json_object_get(md, "data"), field);
     }
+    if (v == NULL) {
+        return NULL;
+    }
     switch (json_typeof(v)) {
     case JSON_STRING:
         return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return apr_psprintf(p, "%" APR_INT64_T_FMT,
+                            (apr_int64_t)json_integer_value(v));
     case JSON_REAL:
         return apr_psprintf(p, "%.17g", json_real_value(v));
     case JSON_TRUE:
@@ -369,6 +373,14 @@ apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len)
         }
     }
     return (apr_size_t)(o - out);
+}
+
+const char *spintly_event_compact(apr_pool_t *p, const spintly_event_t *ev)
+{
+    char *out = apr_palloc(p, ev->raw_len + 1);
+
+    out[spintly_json_compact(out, ev->raw, ev->raw_len)] = '\0';
+    return out;
 }
 
 void spintly_format_time(char *buf, apr_time_t t)

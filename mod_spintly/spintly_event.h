@@ -78,6 +78,9 @@ const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
  */
 apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len);
 
+/** The message compacted from the bytes received, NUL-terminated. */
+const char *spintly_event_compact(apr_pool_t *p, const spintly_event_t *ev);
+
 /**
  * Quote a string as a JSON string literal, escaping what JSON requires.
  * The input must be UTF-8 (bytes from 0x80 up pass through).

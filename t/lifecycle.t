@@ -43,14 +43,21 @@ sub ids_in {
     return \%ids;
 }
 
+# The consumers whose command holds $pattern: each runs in a session of
+# its own, so count session leaders only (a shell's child between fork
+# and exec shows the same command line).
 sub consumer_pids {
     my ($pattern) = @_;
     my @pids;
     for my $dir (glob '/proc/[0-9]*') {
+        my ($pid) = $dir =~ m{(\d+)$};
         open my $fh, '<', "$dir/cmdline" or next;
         my $cmd = do { local $/; <$fh> } // next;
         $cmd =~ tr/\0/ /;
-        push @pids, $dir =~ m{(\d+)$} if index($cmd, $pattern) >= 0;
+        next if index($cmd, $pattern) < 0;
+        open my $st, '<', "$dir/stat" or next;
+        my @f = split ' ', (split /\) /, scalar(<$st>), 2)[1];
+        push @pids, $pid if $f[3] == $pid;    # session id
     }
     return @pids;
 }

@@ -20,6 +20,7 @@
 
 #include "spintly.h"
 #include "spintly_config.h"
+#include "spintly_dbd.h"
 #include "spintly_event.h"
 #include "spintly_keys.h"
 #include "spintly_sink.h"
@@ -179,11 +180,33 @@ static int read_body(request_rec *r, apr_off_t max, char **body,
     return OK;
 }
 
-static int write_everywhere(request_rec *r, const spintly_dir_conf_t *conf,
-                            const char *rec, apr_size_t len)
+/* Every destination has the event, or the answer is 503: the database
+ * first, as the likeliest to refuse, then the files and pipes. */
+static int store_everywhere(request_rec *r, const spintly_dir_conf_t *conf,
+                            const spintly_event_t *ev,
+                            const spintly_receipt_t *receipt,
+                            int *duplicate)
 {
+    const char *rec;
+    apr_size_t len;
     int i;
 
+    *duplicate = 0;
+    if (conf->dbd_insert) {
+        switch (spintly_dbd_store(r, conf->dbd_insert, ev, receipt)) {
+        case SPINTLY_DBD_FAILED:
+            return HTTP_SERVICE_UNAVAILABLE;
+        case SPINTLY_DBD_DUPLICATE:
+            *duplicate = 1;
+            break;
+        case SPINTLY_DBD_STORED:
+            break;
+        }
+    }
+    if (conf->dests == NULL) {
+        return OK;
+    }
+    rec = spintly_record_format(r->pool, ev, receipt, &len);
     for (i = 0; i < conf->dests->nelts; i++) {
         spintly_dest_t *dest = APR_ARRAY_IDX(conf->dests, i,
                                              spintly_dest_t *);
@@ -207,20 +230,21 @@ static int spintly_handler(request_rec *r)
     spintly_problem_t problem;
     spintly_receipt_t receipt;
     spintly_event_t *ev;
-    const char *value, *rec;
+    const char *value;
     char *body = NULL;
-    apr_size_t body_len = 0, rec_len;
-    int status;
+    apr_size_t body_len = 0;
+    int status, duplicate;
 
     if (r->handler == NULL || strcmp(r->handler, "spintly")) {
         return DECLINED;
     }
     conf = ap_get_module_config(r->per_dir_config, &spintly_module);
-    if (conf->keys == NULL || conf->keys->nelts == 0 || conf->dests == NULL
-        || conf->dests->nelts == 0) {
+    if (conf->keys == NULL || conf->keys->nelts == 0
+        || (conf->dests == NULL && conf->dbd_insert == NULL)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SPINTLY_LOGNO(0103)
                       "500: SetHandler spintly here, but no %s applies",
-                      conf->dests ? "SpintlyApiKey" : "SpintlyLog");
+                      conf->keys ? "SpintlyLog or SpintlyDBDInsert"
+                                 : "SpintlyApiKey");
         return refuse_early(r, conf, HTTP_INTERNAL_SERVER_ERROR,
                             "this receiver is not configured");
     }
@@ -284,15 +308,15 @@ static int spintly_handler(request_rec *r)
     receipt.received_at = r->request_time;
     receipt.key_name = key->name;
     receipt.client_ip = r->useragent_ip;
-    rec = spintly_record_format(r->pool, ev, &receipt, &rec_len);
-    status = write_everywhere(r, conf, rec, rec_len);
+    status = store_everywhere(r, conf, ev, &receipt, &duplicate);
     if (status != OK) {
         return send_problem(r, status, "the event could not be stored; "
                             "send it again later", NULL);
     }
 
     value = apr_psprintf(r->pool, "{\"status\":\"accepted\",\"eventId\":%"
-                         APR_INT64_T_FMT "}\n", ev->event_id);
+                         APR_INT64_T_FMT "%s}\n", ev->event_id,
+                         duplicate ? ",\"duplicate\":true" : "");
     ap_set_content_type(r, "application/json");
     ap_set_content_length(r, strlen(value));
     ap_rputs(value, r);

@@ -10,6 +10,7 @@
 
 #include "spintly.h"
 #include "spintly_config.h"
+#include "spintly_dbd.h"
 #include "spintly_keys.h"
 #include "spintly_sink.h"
 
@@ -33,6 +34,7 @@ void *spintly_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     conf->keys = add->keys ? add->keys : base->keys;
     conf->dests = add->dests ? add->dests : base->dests;
+    conf->dbd_insert = add->dbd_insert ? add->dbd_insert : base->dbd_insert;
     conf->accept_types = add->accept_types ? add->accept_types
                                            : base->accept_types;
     conf->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
@@ -110,6 +112,17 @@ static const char *set_log(cmd_parms *cmd, void *dconf, const char *spec)
     return NULL;
 }
 
+static const char *set_dbd_insert(cmd_parms *cmd, void *dconf,
+                                  const char *sql)
+{
+    spintly_dir_conf_t *conf = dconf;
+
+    if (conf->dbd_insert) {
+        return "SpintlyDBDInsert: only one statement per section";
+    }
+    return spintly_dbd_declare(cmd, sql, &conf->dbd_insert);
+}
+
 static const char *set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
 {
     spintly_dir_conf_t *conf = dconf;
@@ -161,6 +174,10 @@ const command_rec spintly_directives[] = {
     AP_INIT_TAKE1("SpintlyLog", set_log, NULL, RSRC_CONF | ACCESS_CONF,
                   "Where accepted events go: a file, |prog or |$cmd; "
                   "repeat to write to several"),
+    AP_INIT_TAKE1("SpintlyDBDInsert", set_dbd_insert, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "The INSERT to run through mod_dbd for each accepted "
+                  "event, with named placeholders such as :eventId"),
     AP_INIT_TAKE1("SpintlyMaxBody", set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted, in bytes (default "
@@ -213,7 +230,8 @@ static void note_directive(const ap_directive_t *d, spintly_section_t *sec)
         || is_directive(d, "SpintlyApiKeyFile")) {
         sec->has_keys = 1;
     }
-    else if (is_directive(d, "SpintlyLog")) {
+    else if (is_directive(d, "SpintlyLog")
+             || is_directive(d, "SpintlyDBDInsert")) {
         sec->has_logs = 1;
     }
     else if (sets_handler(d)) {
@@ -331,7 +349,7 @@ int spintly_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          d ? " " : "", d ? d->args : "",
                          d ? d->filename : "-", d ? d->line_num : 0,
                          !keys ? "SpintlyApiKey or SpintlyApiKeyFile"
-                               : "SpintlyLog");
+                               : "SpintlyLog or SpintlyDBDInsert");
             failed = 1;
         }
     }

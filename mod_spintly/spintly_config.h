@@ -19,6 +19,7 @@
 typedef struct spintly_dir_conf_t {
     apr_array_header_t *keys;         /**< spintly_key_t */
     apr_array_header_t *dests;        /**< spintly_dest_t * */
+    struct spintly_dbd_insert_t *dbd_insert; /**< SpintlyDBDInsert */
     apr_array_header_t *accept_types; /**< const char * */
     apr_off_t max_body;
 } spintly_dir_conf_t;

@@ -89,7 +89,7 @@ refused('handler without a key', <<"C", qr/<Location \/nokey> \(\S+:\d+\) sets "
     SpintlyLog \@DIR\@/e.jsonl
 </Location>
 C
-refused('handler without a destination', <<"C", qr/<Location \/nolog> .* but no SpintlyLog applies/);
+refused('handler without a destination', <<"C", qr/<Location \/nolog> .* but no SpintlyLog or SpintlyDBDInsert applies/);
 <Location /nolog>
     SetHandler spintly
     SpintlyApiKey $KEY

@@ -15,6 +15,9 @@
 
 APLOG_USE_MODULE(spintly);
 
+/* Retry an insert only when it failed faster than this. */
+#define SPINTLY_DBD_RETRY_WITHIN apr_time_from_sec(1)
+
 /* mod_dbd's functions, looked up when a directive needs them. */
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
@@ -88,6 +91,7 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
 {
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     const char **values;
+    apr_time_t started;
     int rv, nrows = 0;
 
     if (dbd == NULL) {
@@ -98,8 +102,12 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
     }
     values = spintly_params_values(r->pool, insert->sql, ev, rc,
                                    spintly_event_compact(r->pool, ev));
+    started = apr_time_now();
     rv = run_insert(r, dbd, insert, values, &nrows);
-    if (rv != 0) {
+    /* A dropped connection fails at once and deserves a second try; a
+     * failure that took long was a wait for a lock, already retried by the
+     * driver, and trying again would only double the wait. */
+    if (rv != 0 && apr_time_now() - started < SPINTLY_DBD_RETRY_WITHIN) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SPINTLY_LOGNO(0202)
                       "insert failed (%s); checking the connection and "
                       "trying once more",
@@ -109,13 +117,13 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
             && prepare_again(r, dbd, insert) == 0) {
             rv = run_insert(r, dbd, insert, values, &nrows);
         }
-        if (rv != 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SPINTLY_LOGNO(0203)
-                          "503: cannot store event %" APR_INT64_T_FMT
-                          ": %s", ev->event_id,
-                          apr_dbd_error(dbd->driver, dbd->handle, rv));
-            return SPINTLY_DBD_FAILED;
-        }
+    }
+    if (rv != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SPINTLY_LOGNO(0203)
+                      "503: cannot store event %" APR_INT64_T_FMT ": %s",
+                      ev->event_id,
+                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+        return SPINTLY_DBD_FAILED;
     }
     return nrows > 0 ? SPINTLY_DBD_STORED : SPINTLY_DBD_DUPLICATE;
 }

@@ -2,6 +2,7 @@
 # acknowledged event reaches a plain cat.
 use strict;
 use warnings;
+use POSIX ();
 use Test::More;
 use JSON::PP;
 use File::Temp qw(tempdir);
@@ -90,7 +91,8 @@ sub consumer_pids {
                                 $i % 7 ? () : (name => 'G' x 6000));
                 print $o "$id $s\n";
             }
-            exit 0;
+            close $o;
+            POSIX::_exit(0);
         }
         push @kids, $pid;
     }

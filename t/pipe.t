@@ -2,6 +2,7 @@
 # as one intact line, large records (over PIPE_BUF) included.
 use strict;
 use warnings;
+use POSIX ();
 use Apache::Test qw(-withtestmore);
 use JSON::PP;
 use File::Temp qw(tempdir);
@@ -34,7 +35,7 @@ for my $c (1 .. $clients) {
             print $out "$id $s\n";
         }
         close $out;
-        exit 0;
+        POSIX::_exit(0);
     }
     push @pids, $pid;
 }

@@ -4,8 +4,8 @@
 set -eu
 
 build="apache2 apache2-dev libjansson-dev libaprutil1-dev pkg-config make gcc"
-run="$build curl"
-test="$run libapache2-mod-perl2 libjson-pp-perl libdigest-sha-perl check valgrind procps"
+run="$build curl sqlite3 libaprutil1-dbd-sqlite3"
+test="$run libaprutil1-dbd-pgsql postgresql libapache2-mod-perl2 libjson-pp-perl libdigest-sha-perl check valgrind procps"
 
 case "${1:-build}" in
     build) want=$build ;;

@@ -96,6 +96,39 @@ refused('handler without a destination', <<"C", qr/<Location \/nolog> .* but no 
 </Location>
 C
 
+# SpintlyDBDInsert: needs mod_dbd; every placeholder must name something.
+refused('SpintlyDBDInsert without mod_dbd', <<"C", qr/SpintlyDBDInsert: mod_dbd is not loaded/);
+<Location /s>
+    SetHandler spintly
+    SpintlyApiKey $KEY
+    SpintlyDBDInsert "INSERT INTO t (a) VALUES (:eventId)"
+</Location>
+C
+refused('unknown placeholder', <<"C", qr/SpintlyDBDInsert: unknown placeholder :eventID/);
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+DBDriver sqlite3
+DBDParams \@DIR\@/db.sqlite
+<Location /s>
+    SetHandler spintly
+    SpintlyApiKey $KEY
+    SpintlyDBDInsert "INSERT INTO t (a, b) VALUES (:eventId, :eventID)"
+</Location>
+C
+{
+    my ($rc, $out) = configtest(<<"C");
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+DBDriver sqlite3
+DBDParams \@DIR\@/db.sqlite
+<Location /s>
+    SetHandler spintly
+    SpintlyApiKey $KEY
+    SpintlyDBDInsert "INSERT INTO t (a, b) VALUES (:eventId, ':x' || CAST(:name AS text))"
+</Location>
+C
+    is $rc, 0, 'a database destination alone is enough; quoted text and '
+             . 'casts are not placeholders' or diag $out;
+}
+
 # Settings inherited from the server or an enclosing Location count.
 {
     my ($rc, $out) = configtest(<<"C");

@@ -8,36 +8,54 @@
 
 #include "spintly_event.h"
 
-/* What a field of messageData.data must hold. */
+/* What a member must hold.  README.md, "Validation", tables these rules
+ * and says why each one is there. */
 typedef enum {
-    FIELD_POSITIVE_INT,     /* integer > 0 */
-    FIELD_INT,              /* any integer */
-    FIELD_NONEMPTY_STRING,
-    FIELD_STRING_OR_NULL,   /* a missing field counts as null */
-    FIELD_DIRECTION         /* "entry" or "exit" */
-} field_kind_e;
+    MEMBER_OBJECT,          /* a JSON object */
+    MEMBER_VERSION,         /* the integer 1 */
+    MEMBER_MSG_TYPE,        /* a string listed in SpintlyAcceptTypes */
+    MEMBER_STRING,          /* any string */
+    MEMBER_NONEMPTY_STRING,
+    MEMBER_ID,              /* an integer from 1 to 2^63 - 1 */
+    MEMBER_EVENT_TIME,      /* an integer from 1 to SPINTLY_MAX_EVENT_TIME */
+    MEMBER_DIRECTION        /* "entry" or "exit" */
+} member_kind_e;
 
 typedef struct {
-    const char *name;
-    field_kind_e kind;
-} field_rule_t;
+    const char *pointer;    /* where, as a JSON pointer without escapes */
+    member_kind_e kind;
+    int optional;           /* may be absent or null */
+} member_rule_t;
 
-static const field_rule_t data_rules[] = {
-    { "eventId",          FIELD_POSITIVE_INT },
-    { "orgId",            FIELD_POSITIVE_INT },
-    { "eventTimeEpoch",   FIELD_POSITIVE_INT },
-    { "direction",        FIELD_DIRECTION },
-    { "accessType",       FIELD_NONEMPTY_STRING },
-    { "siteId",           FIELD_INT },
-    { "accessPointId",    FIELD_INT },
-    { "orgUserId",        FIELD_INT },
-    { "integratorId",     FIELD_INT },
-    { "employeeCode",     FIELD_STRING_OR_NULL },
-    { "accessPointName",  FIELD_STRING_OR_NULL },
-    { "name",             FIELD_STRING_OR_NULL },
-    { "mobileAccessMode", FIELD_STRING_OR_NULL },
-    { NULL, 0 }
+/* In the order they are checked, the first that fails being reported; an
+ * object comes before its members.  Members not listed are not checked:
+ * they are kept as they were sent. */
+static const member_rule_t member_rules[] = {
+    { "/messageVersion",                    MEMBER_VERSION,         0 },
+    { "/messageData",                       MEMBER_OBJECT,          0 },
+    { "/messageData/msgType",               MEMBER_MSG_TYPE,        0 },
+    { "/messageData/dataVersion",           MEMBER_VERSION,         0 },
+    { "/messageData/requestId",             MEMBER_STRING,          0 },
+    { "/messageData/data",                  MEMBER_OBJECT,          0 },
+    { "/messageData/data/eventId",          MEMBER_ID,              0 },
+    { "/messageData/data/orgId",            MEMBER_ID,              0 },
+    { "/messageData/data/eventTimeEpoch",   MEMBER_EVENT_TIME,      0 },
+    { "/messageData/data/direction",        MEMBER_DIRECTION,       0 },
+    { "/messageData/data/accessType",       MEMBER_NONEMPTY_STRING, 0 },
+    { "/messageData/data/siteId",           MEMBER_ID,              0 },
+    { "/messageData/data/accessPointId",    MEMBER_ID,              0 },
+    { "/messageData/data/orgUserId",        MEMBER_ID,              0 },
+    { "/messageData/data/integratorId",     MEMBER_ID,              0 },
+    { "/messageData/data/employeeCode",     MEMBER_STRING,          1 },
+    { "/messageData/data/accessPointName",  MEMBER_STRING,          1 },
+    { "/messageData/data/name",             MEMBER_STRING,          1 },
+    { "/messageData/data/mobileAccessMode", MEMBER_STRING,          1 },
+    { NULL, 0, 0 }
 };
+
+#define EVENT_TIME_TOO_LATE \
+    "must be seconds since 1970, at most 253402300799 " \
+    "(9999-12-31T23:59:59Z)"
 
 static int refuse(spintly_problem_t *problem, int status,
                   const char *pointer, const char *detail)
@@ -51,7 +69,7 @@ static int refuse(spintly_problem_t *problem, int status,
 /* Keep a detail printable and short whatever the input held. */
 static const char *printable(apr_pool_t *p, const char *text)
 {
-    char *out = apr_pstrndup(p, text, 120);
+    char *out = apr_pstrndup(p, text, SPINTLY_MAX_EXCERPT);
     char *c;
 
     for (c = out; *c; c++) {
@@ -62,27 +80,41 @@ static const char *printable(apr_pool_t *p, const char *text)
     return out;
 }
 
-/* Reject nesting deeper than SPINTLY_MAX_DEPTH before jansson recurses. */
+static int is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* s[i] is the opening quote of a string: the index past its closing
+ * quote, or len when it has none. */
+static apr_size_t skip_string(const char *s, apr_size_t len, apr_size_t i)
+{
+    for (i++; i < len; i++) {
+        if (s[i] == '\\') {
+            i++;
+        }
+        else if (s[i] == '"') {
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+/* Reject nesting deeper than SPINTLY_MAX_DEPTH before jansson recurses.
+ * The body need not be JSON: jansson judges that afterwards. */
 static int depth_ok(const char *s, apr_size_t len, apr_size_t *where)
 {
-    int depth = 0, in_string = 0;
-    apr_size_t i;
+    int depth = 0;
+    apr_size_t i = 0;
 
-    for (i = 0; i < len; i++) {
+    while (i < len) {
         char c = s[i];
 
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            }
-            else if (c == '"') {
-                in_string = 0;
-            }
+        if (c == '"') {
+            i = skip_string(s, len, i);
+            continue;
         }
-        else if (c == '"') {
-            in_string = 1;
-        }
-        else if (c == '{' || c == '[') {
+        if (c == '{' || c == '[') {
             if (++depth > SPINTLY_MAX_DEPTH) {
                 *where = i;
                 return 0;
@@ -91,94 +123,281 @@ static int depth_ok(const char *s, apr_size_t len, apr_size_t *where)
         else if (c == '}' || c == ']') {
             depth--;
         }
+        i++;
     }
     return 1;
 }
 
-static apr_status_t release_doc_cleanup(void *doc)
+/* One level of the path to a value: a member of an object or an element
+ * of an array. */
+typedef struct {
+    int in_object;
+    apr_size_t index;       /* in an array: the element's, from 0 */
+    const char *name;       /* in an object: the member's name as written,
+                               quotes included */
+    apr_size_t name_len;
+} path_level_t;
+
+/* Find the path to the scalar (number, true, false, null) whose text
+ * ends at or after byte end.  The text before it must be well-formed JSON
+ * nested at most SPINTLY_MAX_DEPTH deep, as jansson has found it when it
+ * stops at a number it cannot hold.
+ * @return the depth of the path, or -1 if there is no such scalar */
+static int path_to_scalar(const char *s, apr_size_t len, apr_size_t end,
+                          path_level_t *path, const char **token,
+                          apr_size_t *token_len)
 {
-    json_decref((json_t *)doc);
-    return APR_SUCCESS;
-}
+    int depth = 0, expect_name = 0;
+    apr_size_t i = 0;
 
-static int check_integer_field(apr_pool_t *p, spintly_problem_t *problem,
-                               const char *ptr, json_t *v, int positive,
-                               apr_int64_t *out)
-{
-    if (!json_is_integer(v)) {
-        return refuse(problem, 422, ptr, apr_pstrcat(p, ptr,
-                      positive ? " must be a positive integer"
-                               : " must be an integer", NULL));
-    }
-    if (positive && json_integer_value(v) <= 0) {
-        return refuse(problem, 422, ptr,
-                      apr_pstrcat(p, ptr, " must be a positive integer",
-                                  NULL));
-    }
-    if (out) {
-        *out = (apr_int64_t)json_integer_value(v);
-    }
-    return 0;
-}
+    while (i < len) {
+        char c = s[i];
 
-static int check_data(apr_pool_t *p, json_t *data, spintly_event_t *ev,
-                      spintly_problem_t *problem)
-{
-    const field_rule_t *rule;
+        if (c == '"') {
+            apr_size_t start = i;
 
-    for (rule = data_rules; rule->name; rule++) {
-        json_t *v = json_object_get(data, rule->name);
-        const char *ptr = apr_pstrcat(p, "/messageData/data/", rule->name,
-                                      NULL);
-        apr_int64_t *out = NULL;
-        int rc;
-
-        if (v == NULL && rule->kind != FIELD_STRING_OR_NULL) {
-            return refuse(problem, 422, ptr,
-                          apr_pstrcat(p, ptr, " is required", NULL));
+            i = skip_string(s, len, i);
+            if (expect_name && depth > 0) {
+                path[depth - 1].name = s + start;
+                path[depth - 1].name_len = i - start;
+                expect_name = 0;
+            }
         }
-        switch (rule->kind) {
-        case FIELD_POSITIVE_INT:
-            if (!strcmp(rule->name, "eventId")) {
-                out = &ev->event_id;
+        else if (c == '{' || c == '[') {
+            if (depth == SPINTLY_MAX_DEPTH) {
+                return -1;
             }
-            else if (!strcmp(rule->name, "orgId")) {
-                out = &ev->org_id;
+            path[depth].in_object = (c == '{');
+            path[depth].index = 0;
+            path[depth].name = NULL;
+            path[depth].name_len = 0;
+            expect_name = path[depth].in_object;
+            depth++;
+            i++;
+        }
+        else if (c == '}' || c == ']') {
+            if (depth > 0) {
+                depth--;
             }
-            else {
-                out = &ev->event_time;
+            expect_name = 0;
+            i++;
+        }
+        else if (c == ',') {
+            if (depth > 0 && path[depth - 1].in_object) {
+                expect_name = 1;
             }
-            /* fall through */
-        case FIELD_INT:
-            rc = check_integer_field(p, problem, ptr, v,
-                                     rule->kind == FIELD_POSITIVE_INT, out);
-            if (rc) {
-                return rc;
+            else if (depth > 0) {
+                path[depth - 1].index++;
             }
-            break;
-        case FIELD_NONEMPTY_STRING:
-            if (!json_is_string(v) || json_string_length(v) == 0) {
-                return refuse(problem, 422, ptr, apr_pstrcat(p, ptr,
-                              " must be a non-empty string", NULL));
+            i++;
+        }
+        else if (c == ':' || is_json_space(c)) {
+            i++;
+        }
+        else {
+            apr_size_t start = i;
+
+            while (i < len && s[i] != ',' && s[i] != ']' && s[i] != '}'
+                   && s[i] != ':' && s[i] != '"' && !is_json_space(s[i])) {
+                i++;
             }
-            break;
-        case FIELD_STRING_OR_NULL:
-            if (v != NULL && !json_is_string(v) && !json_is_null(v)) {
-                return refuse(problem, 422, ptr, apr_pstrcat(p, ptr,
-                              " must be a string or null", NULL));
+            if (i >= end) {
+                *token = s + start;
+                *token_len = i - start;
+                return depth;
             }
-            break;
-        case FIELD_DIRECTION:
-            if (!json_is_string(v)
-                || (strcmp(json_string_value(v), "entry")
-                    && strcmp(json_string_value(v), "exit"))) {
-                return refuse(problem, 422, ptr, apr_pstrcat(p, ptr,
-                              " must be \"entry\" or \"exit\"", NULL));
-            }
-            break;
         }
     }
-    return 0;
+    return -1;
+}
+
+/* A member name as written (quoted, maybe escaped) as a JSON pointer
+ * segment: unescaped by jansson, then '~' as "~0" and '/' as "~1". */
+static const char *pointer_segment(apr_pool_t *p, const char *name,
+                                   apr_size_t name_len)
+{
+    json_t *decoded = json_loadb(name, name_len, JSON_DECODE_ANY, NULL);
+    const char *text;
+    apr_size_t n, i;
+    char *out, *o;
+
+    if (!json_is_string(decoded)) {
+        json_decref(decoded);
+        return "?";
+    }
+    text = json_string_value(decoded);
+    n = json_string_length(decoded);
+    out = o = apr_palloc(p, 2 * n + 1);
+    for (i = 0; i < n; i++) {
+        if (text[i] == '~' || text[i] == '/') {
+            *o++ = '~';
+            *o++ = text[i] == '~' ? '0' : '1';
+        }
+        else {
+            *o++ = text[i];
+        }
+    }
+    *o = '\0';
+    json_decref(decoded);
+    return out;
+}
+
+/* The JSON pointer of a path, or of its longest head that fits in
+ * SPINTLY_MAX_EXCERPT bytes (then *whole is 0). */
+static const char *pointer_of(apr_pool_t *p, const path_level_t *path,
+                              int depth, int *whole)
+{
+    const char *pointer = "";
+    int i;
+
+    *whole = 1;
+    for (i = 0; i < depth; i++) {
+        const char *segment = path[i].in_object
+            ? pointer_segment(p, path[i].name, path[i].name_len)
+            : apr_psprintf(p, "%" APR_SIZE_T_FMT, path[i].index);
+        const char *longer = apr_pstrcat(p, pointer, "/", segment, NULL);
+
+        if (strlen(longer) > SPINTLY_MAX_EXCERPT) {
+            *whole = 0;
+            break;
+        }
+        pointer = longer;
+    }
+    return pointer;
+}
+
+/* The end of "<pointer> must be ..." for a value of the wrong type. */
+static const char *type_expected(const member_rule_t *rule)
+{
+    switch (rule->kind) {
+    case MEMBER_OBJECT:
+        return "must be an object";
+    case MEMBER_VERSION:
+        return "must be 1";
+    case MEMBER_MSG_TYPE:
+        return "must be a string";
+    case MEMBER_STRING:
+        return rule->optional ? "must be a string or null"
+                              : "must be a string";
+    case MEMBER_NONEMPTY_STRING:
+        return "must be a non-empty string";
+    case MEMBER_ID:
+    case MEMBER_EVENT_TIME:
+        return "must be a positive integer";
+    case MEMBER_DIRECTION:
+        return "must be \"entry\" or \"exit\"";
+    }
+    return "is not valid";
+}
+
+/* What is wrong with v (not absent, not null) under rule, or NULL. */
+static const char *member_fault(const member_rule_t *rule, json_t *v)
+{
+    const char *text;
+
+    switch (rule->kind) {
+    case MEMBER_OBJECT:
+        return json_is_object(v) ? NULL : type_expected(rule);
+    case MEMBER_VERSION:
+        return json_is_integer(v) && json_integer_value(v) == 1
+               ? NULL : type_expected(rule);
+    case MEMBER_MSG_TYPE:
+    case MEMBER_STRING:
+        return json_is_string(v) ? NULL : type_expected(rule);
+    case MEMBER_NONEMPTY_STRING:
+        return json_is_string(v) && json_string_length(v) > 0
+               ? NULL : type_expected(rule);
+    case MEMBER_ID:
+        return json_is_integer(v) && json_integer_value(v) > 0
+               ? NULL : type_expected(rule);
+    case MEMBER_EVENT_TIME:
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            return type_expected(rule);
+        }
+        return json_integer_value(v) <= SPINTLY_MAX_EVENT_TIME
+               ? NULL : EVENT_TIME_TOO_LATE;
+    case MEMBER_DIRECTION:
+        if (!json_is_string(v)) {
+            return type_expected(rule);
+        }
+        text = json_string_value(v);
+        return !strcmp(text, "entry") || !strcmp(text, "exit")
+               ? NULL : type_expected(rule);
+    }
+    return type_expected(rule);
+}
+
+/* What is wrong with a number too large for jansson under rule. */
+static const char *member_overflow_fault(const member_rule_t *rule,
+                                         int positive_integer)
+{
+    if (positive_integer && rule->kind == MEMBER_ID) {
+        return "must be a positive integer that fits in 64 bits";
+    }
+    if (positive_integer && rule->kind == MEMBER_EVENT_TIME) {
+        return EVENT_TIME_TOO_LATE;
+    }
+    return type_expected(rule);
+}
+
+/* jansson stopped at a number it cannot hold (an integer beyond 64 bits,
+ * or a real beyond a double), ending at byte end.  That is a value out of
+ * range, not broken JSON: 422 at the number's pointer. */
+static int refuse_out_of_range(apr_pool_t *p, const char *body,
+                               apr_size_t len, const json_error_t *jerr,
+                               spintly_problem_t *problem)
+{
+    path_level_t path[SPINTLY_MAX_DEPTH];
+    const member_rule_t *rule;
+    const char *token, *pointer;
+    apr_size_t token_len;
+    int depth, whole, integer;
+
+    depth = path_to_scalar(body, len, (apr_size_t)jerr->position, path,
+                           &token, &token_len);
+    if (depth < 0) {
+        return refuse(problem, 400, NULL, apr_psprintf(p,
+                      "invalid JSON at byte %d: %s", jerr->position,
+                      printable(p, jerr->text)));
+    }
+    integer = !memchr(token, '.', token_len) && !memchr(token, 'e', token_len)
+              && !memchr(token, 'E', token_len);
+    pointer = pointer_of(p, path, depth, &whole);
+    for (rule = member_rules; whole && rule->pointer; rule++) {
+        if (!strcmp(rule->pointer, pointer)) {
+            return refuse(problem, 422, pointer, apr_pstrcat(p, pointer, " ",
+                          member_overflow_fault(rule, integer
+                                                && token[0] != '-'),
+                          NULL));
+        }
+    }
+    return refuse(problem, 422, pointer, apr_pstrcat(p,
+                  *pointer ? printable(p, pointer) : "the document",
+                  whole ? " is " : " holds ",
+                  integer ? "an integer that does not fit in 64 bits"
+                          : "a number too large for a double", NULL));
+}
+
+/* The member at pointer (made of plain names), or NULL. */
+static json_t *member_at(json_t *root, const char *pointer)
+{
+    json_t *v = root;
+    char name[32];
+
+    while (v != NULL && *pointer == '/') {
+        const char *next = strchr(pointer + 1, '/');
+        apr_size_t n = next ? (apr_size_t)(next - pointer - 1)
+                            : strlen(pointer + 1);
+
+        if (n >= sizeof(name) || !json_is_object(v)) {
+            return NULL;
+        }
+        memcpy(name, pointer + 1, n);
+        name[n] = '\0';
+        v = json_object_get(v, name);
+        pointer += n + 1;
+    }
+    return v;
 }
 
 static int type_accepted(const spintly_validation_t *rules, const char *type)
@@ -198,67 +417,66 @@ static int type_accepted(const spintly_validation_t *rules, const char *type)
     return 0;
 }
 
-static int check_document(apr_pool_t *p, json_t *root,
-                          const spintly_validation_t *rules,
-                          spintly_event_t *ev, spintly_problem_t *problem)
+static int check_members(apr_pool_t *p, json_t *root,
+                         const spintly_validation_t *rules,
+                         spintly_problem_t *problem)
 {
-    json_t *md, *v, *data;
+    const member_rule_t *rule;
 
     if (!json_is_object(root)) {
         return refuse(problem, 422, "",
                       "the document must be a JSON object");
     }
-    v = json_object_get(root, "messageVersion");
-    if (v == NULL) {
-        return refuse(problem, 422, "/messageVersion",
-                      "/messageVersion is required");
+    for (rule = member_rules; rule->pointer; rule++) {
+        json_t *v = member_at(root, rule->pointer);
+        const char *fault;
+
+        if (v == NULL && !rule->optional) {
+            return refuse(problem, 422, rule->pointer,
+                          apr_pstrcat(p, rule->pointer, " is required",
+                                      NULL));
+        }
+        if (v == NULL || (json_is_null(v) && rule->optional)) {
+            continue;
+        }
+        fault = member_fault(rule, v);
+        if (fault == NULL && rule->kind == MEMBER_MSG_TYPE
+            && !type_accepted(rules, json_string_value(v))) {
+            fault = apr_psprintf(p, "\"%s\" is not accepted here",
+                                 printable(p, json_string_value(v)));
+        }
+        if (fault) {
+            return refuse(problem, 422, rule->pointer,
+                          apr_pstrcat(p, rule->pointer, " ", fault, NULL));
+        }
     }
-    if (!json_is_integer(v) || json_integer_value(v) != 1) {
-        return refuse(problem, 422, "/messageVersion",
-                      "/messageVersion must be 1");
+    return 0;
+}
+
+/* The 400 detail for what jansson refused. */
+static const char *syntax_detail(apr_pool_t *p, const json_error_t *jerr)
+{
+    const char *what;
+
+    switch (json_error_code(jerr)) {
+    case json_error_null_character:
+        what = "\\u0000 is not accepted in a string";
+        break;
+    case json_error_null_byte_in_key:
+        what = "\\u0000 is not accepted in a member name";
+        break;
+    default:
+        what = printable(p, jerr->text);
+        break;
     }
-    md = json_object_get(root, "messageData");
-    if (!json_is_object(md)) {
-        return refuse(problem, 422, "/messageData", md == NULL
-                      ? "/messageData is required"
-                      : "/messageData must be an object");
-    }
-    v = json_object_get(md, "msgType");
-    if (!json_is_string(v)) {
-        return refuse(problem, 422, "/messageData/msgType", v == NULL
-                      ? "/messageData/msgType is required"
-                      : "/messageData/msgType must be a string");
-    }
-    if (!type_accepted(rules, json_string_value(v))) {
-        return refuse(problem, 422, "/messageData/msgType",
-                      apr_psprintf(p, "/messageData/msgType \"%s\" is not "
-                                   "accepted here",
-                                   printable(p, json_string_value(v))));
-    }
-    ev->msg_type = json_string_value(v);
-    v = json_object_get(md, "dataVersion");
-    if (v == NULL) {
-        return refuse(problem, 422, "/messageData/dataVersion",
-                      "/messageData/dataVersion is required");
-    }
-    if (!json_is_integer(v) || json_integer_value(v) != 1) {
-        return refuse(problem, 422, "/messageData/dataVersion",
-                      "/messageData/dataVersion must be 1");
-    }
-    v = json_object_get(md, "requestId");
-    if (!json_is_string(v)) {
-        return refuse(problem, 422, "/messageData/requestId", v == NULL
-                      ? "/messageData/requestId is required"
-                      : "/messageData/requestId must be a string");
-    }
-    ev->request_id = json_string_value(v);
-    data = json_object_get(md, "data");
-    if (!json_is_object(data)) {
-        return refuse(problem, 422, "/messageData/data", data == NULL
-                      ? "/messageData/data is required"
-                      : "/messageData/data must be an object");
-    }
-    return check_data(p, data, ev, problem);
+    return apr_psprintf(p, "invalid JSON at byte %d: %s", jerr->position,
+                        what);
+}
+
+static apr_status_t release_doc_cleanup(void *doc)
+{
+    json_decref((json_t *)doc);
+    return APR_SUCCESS;
 }
 
 int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
@@ -267,32 +485,54 @@ int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
 {
     spintly_event_t *ev;
     json_error_t jerr;
-    json_t *root;
+    json_t *root, *md, *data;
+    const char *nul = memchr(body, '\0', len);
     apr_size_t where;
     int rc;
 
+    /* Byte numbers in details count from 1, as jansson's positions do. */
+    if (nul != NULL) {
+        return refuse(problem, 400, NULL, apr_psprintf(p,
+                      "invalid JSON: a NUL byte at byte %" APR_SIZE_T_FMT,
+                      (apr_size_t)(nul - body) + 1));
+    }
+    for (where = 0; where < len && is_json_space(body[where]); where++) {
+    }
+    if (where == len) {
+        return refuse(problem, 400, NULL, "invalid JSON: the body is empty");
+    }
     if (!depth_ok(body, len, &where)) {
         return refuse(problem, 400, NULL, apr_psprintf(p,
                       "invalid JSON: nested deeper than %d at byte %"
-                      APR_SIZE_T_FMT, SPINTLY_MAX_DEPTH, where));
+                      APR_SIZE_T_FMT, SPINTLY_MAX_DEPTH, where + 1));
     }
-    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                      &jerr);
     if (root == NULL) {
-        return refuse(problem, 400, NULL, apr_psprintf(p,
-                      "invalid JSON at byte %d: %s", jerr.position,
-                      printable(p, jerr.text)));
+        if (json_error_code(&jerr) == json_error_numeric_overflow) {
+            return refuse_out_of_range(p, body, len, &jerr, problem);
+        }
+        return refuse(problem, 400, NULL, syntax_detail(p, &jerr));
     }
-    ev = apr_pcalloc(p, sizeof(*ev));
-    ev->raw = body;
-    ev->raw_len = len;
-    ev->doc = root;
-    rc = check_document(p, root, rules, ev, problem);
+    rc = check_members(p, root, rules, problem);
     if (rc) {
         json_decref(root);
         return rc;
     }
     apr_pool_cleanup_register(p, root, release_doc_cleanup,
                               apr_pool_cleanup_null);
+    md = json_object_get(root, "messageData");
+    data = json_object_get(md, "data");
+    ev = apr_pcalloc(p, sizeof(*ev));
+    ev->raw = body;
+    ev->raw_len = len;
+    ev->doc = root;
+    ev->event_id = json_integer_value(json_object_get(data, "eventId"));
+    ev->org_id = json_integer_value(json_object_get(data, "orgId"));
+    ev->event_time = json_integer_value(json_object_get(data,
+                                                        "eventTimeEpoch"));
+    ev->request_id = json_string_value(json_object_get(md, "requestId"));
+    ev->msg_type = json_string_value(json_object_get(md, "msgType"));
     *evp = ev;
     return 0;
 }

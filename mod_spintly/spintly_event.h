@@ -16,14 +16,28 @@
 #include <apr_time.h>
 
 /** Deepest nesting of arrays and objects accepted.  A Spintly event needs
- *  4; jansson's own limit is 2048. */
+ *  5 (the document, messageData, data, attributes, one attribute);
+ *  jansson's own limit is 2048. */
 #define SPINTLY_MAX_DEPTH 16
+
+/** Latest eventTimeEpoch accepted, 9999-12-31T23:59:59Z: later times are
+ *  not dates most consumers can format, and a time in milliseconds lands
+ *  beyond it instead of passing for seconds. */
+#define SPINTLY_MAX_EVENT_TIME APR_INT64_C(253402300799)
+
+/** Longest excerpt of the body a detail quotes, and longest JSON pointer
+ *  a problem names. */
+#define SPINTLY_MAX_EXCERPT 120
 
 /** Why a body was refused: enough for an RFC 9457 problem document. */
 typedef struct spintly_problem_t {
-    int status;             /**< 400: not JSON; 422: not a valid event */
-    const char *pointer;    /**< JSON pointer to the offending field, or NULL */
-    const char *detail;     /**< one sentence, with at most a short excerpt */
+    int status;             /**< 400: not one JSON text we accept;
+                                 422: JSON, but not a valid event */
+    const char *pointer;    /**< on 422, the JSON pointer (RFC 6901) of the
+                                 offending member, "" for the document;
+                                 NULL on 400 */
+    const char *detail;     /**< one sentence of printable ASCII quoting at
+                                 most SPINTLY_MAX_EXCERPT bytes of the body */
 } spintly_problem_t;
 
 /** A validated event.  The parsed document lives until the pool is
@@ -47,7 +61,11 @@ typedef struct spintly_validation_t {
 } spintly_validation_t;
 
 /**
- * Parse and validate a POST body.
+ * Parse and validate a POST body against the rules tabled in README.md
+ * ("Validation").  400: the bytes are not one JSON text we accept (bad
+ * syntax, empty, trailing data, a NUL byte or \u0000, invalid UTF-8, a
+ * duplicate key, nesting deeper than SPINTLY_MAX_DEPTH).  422: JSON, but
+ * not a valid event, a number beyond 64 bits included.
  * @param p pool for the event and the problem (the document is released
  *          when it is cleared)
  * @param body the bytes received (need not be NUL-terminated)

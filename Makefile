@@ -1,6 +1,7 @@
 # mod_spintly: the README's commands.  The rules live in build/.
 include build/module.mk
 include build/unit.mk
+include build/fuzz.mk
 
 .PHONY: all install run test clean deps
 all: module

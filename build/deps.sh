@@ -1,17 +1,20 @@
 #!/bin/sh
-# Installs the Debian packages a target needs: build/deps.sh build|run|test.
+# Installs the Debian packages a target needs:
+# build/deps.sh build|run|test|fuzz.
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
 
 build="apache2 apache2-dev libjansson-dev libaprutil1-dev pkg-config make gcc"
 run="$build curl sqlite3 libaprutil1-dbd-sqlite3"
 test="$run libaprutil1-dbd-pgsql postgresql libapache2-mod-perl2 libjson-pp-perl libdigest-sha-perl check valgrind procps"
+fuzz="$build clang libclang-rt-14-dev"
 
 case "${1:-build}" in
     build) want=$build ;;
     run)   want=$run ;;
     test)  want=$test ;;
-    *) echo "usage: $0 build|run|test" >&2; exit 2 ;;
+    fuzz)  want=$fuzz ;;
+    *) echo "usage: $0 build|run|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=

@@ -197,10 +197,10 @@ static int path_to_scalar(const char *s, apr_size_t len, apr_size_t end,
         else {
             apr_size_t start = i;
 
-            while (i < len && s[i] != ',' && s[i] != ']' && s[i] != '}'
-                   && s[i] != ':' && s[i] != '"' && !is_json_space(s[i])) {
+            do {
                 i++;
-            }
+            } while (i < len && !strchr(",:[]{}\"", s[i])
+                     && !is_json_space(s[i]));
             if (i >= end) {
                 *token = s + start;
                 *token_len = i - start;

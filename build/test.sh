@@ -1,6 +1,7 @@
 #!/bin/sh
 # make test: installs what is missing, builds, then runs the C unit tests
-# and the Apache::Test suite against a real httpd on 127.0.0.1.
+# (also under valgrind), replays the fuzz corpus under ASan and UBSan,
+# and runs the Apache::Test suite against a real httpd on 127.0.0.1.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,12 @@ make --no-print-directory module
 status=0
 echo "== C unit tests"
 make --no-print-directory unit-test || status=1
+
+echo "== C unit tests under valgrind"
+make --no-print-directory unit-valgrind || status=1
+
+echo "== fuzz corpus replayed under ASan and UBSan"
+make --no-print-directory fuzz-replay || status=1
 
 echo "== Apache::Test suite (t/*.t)"
 rm -f t/logs/*.jsonl

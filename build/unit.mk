@@ -43,11 +43,18 @@ $(UNIT_OUT)/test_event: t/unit/test_event.c mod_spintly/spintly_event.c \
 unit-test: $(UNIT_TESTS)
 	$(PROVE) -v --exec '' $(UNIT_TESTS)
 
-# CK_FORK=no keeps each test in the process valgrind watches.
+# CK_FORK=no keeps each test in the process valgrind watches.  Any error
+# or definite or possible leak fails; the TAP is shown only then.
 unit-valgrind: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do \
-	    echo "== valgrind $$t"; \
-	    CK_FORK=no $(VALGRIND) -q --leak-check=full --error-exitcode=1 $$t; \
+	    if ! CK_FORK=no $(VALGRIND) -q --leak-check=full \
+	            --errors-for-leak-kinds=definite,possible \
+	            --error-exitcode=1 $$t > $$t.valgrind.tap; then \
+	        cat $$t.valgrind.tap; \
+	        echo "valgrind: $$t: FAILED"; exit 1; \
+	    fi; \
+	    echo "valgrind: $$t: $$(grep -c '^ok' $$t.valgrind.tap) tests," \
+	         "no error, no leak"; \
 	done
 
 unit-clean:

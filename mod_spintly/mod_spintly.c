@@ -187,13 +187,15 @@ static int store_everywhere(request_rec *r, const spintly_dir_conf_t *conf,
                             const spintly_receipt_t *receipt,
                             int *duplicate)
 {
+    apr_time_t deadline = apr_time_now() + spintly_write_timeout(conf);
     const char *rec;
     apr_size_t len;
     int i;
 
     *duplicate = 0;
     if (conf->dbd_insert) {
-        switch (spintly_dbd_store(r, conf->dbd_insert, ev, receipt)) {
+        switch (spintly_dbd_store(r, conf->dbd_insert, ev, receipt,
+                                  deadline)) {
         case SPINTLY_DBD_FAILED:
             return HTTP_SERVICE_UNAVAILABLE;
         case SPINTLY_DBD_DUPLICATE:
@@ -210,12 +212,14 @@ static int store_everywhere(request_rec *r, const spintly_dir_conf_t *conf,
     for (i = 0; i < conf->dests->nelts; i++) {
         spintly_dest_t *dest = APR_ARRAY_IDX(conf->dests, i,
                                              spintly_dest_t *);
-        apr_status_t rv = spintly_dest_write(dest, rec, len);
+        apr_status_t rv = spintly_dest_write(dest, rec, len, deadline,
+                                             conf->sync == 1);
 
         if (rv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SPINTLY_LOGNO(0102)
-                          "503: cannot write the event to SpintlyLog %s",
-                          dest->spec);
+                          "503: cannot write the event to SpintlyLog %s%s",
+                          dest->spec, APR_STATUS_IS_TIMEUP(rv)
+                          ? " within SpintlyWriteTimeout" : "");
             return HTTP_SERVICE_UNAVAILABLE;
         }
     }

@@ -1,5 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
+#include <stdlib.h>
+
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -24,6 +26,8 @@ void *spintly_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     conf->max_body = -1;
+    conf->write_timeout = -1;
+    conf->sync = -1;
     return conf;
 }
 
@@ -38,12 +42,21 @@ void *spintly_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->accept_types = add->accept_types ? add->accept_types
                                            : base->accept_types;
     conf->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
+    conf->write_timeout = add->write_timeout >= 0 ? add->write_timeout
+                                                  : base->write_timeout;
+    conf->sync = add->sync >= 0 ? add->sync : base->sync;
     return conf;
 }
 
 apr_off_t spintly_max_body(const spintly_dir_conf_t *conf)
 {
     return conf->max_body >= 0 ? conf->max_body : SPINTLY_DEFAULT_MAX_BODY;
+}
+
+apr_interval_time_t spintly_write_timeout(const spintly_dir_conf_t *conf)
+{
+    return conf->write_timeout >= 0 ? conf->write_timeout
+                                    : SPINTLY_DEFAULT_WRITE_TIMEOUT;
 }
 
 static apr_array_header_t *scope_keys(cmd_parms *cmd, spintly_dir_conf_t *conf)
@@ -139,6 +152,28 @@ static const char *set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *set_write_timeout(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    spintly_dir_conf_t *conf = dconf;
+    char *end;
+    double secs = strtod(arg, &end);
+
+    if (end == arg || *end || !(secs >= 0.1 && secs <= 300)) {
+        return apr_psprintf(cmd->pool, "SpintlyWriteTimeout: \"%s\" is not "
+                            "a number of seconds from 0.1 to 300", arg);
+    }
+    conf->write_timeout = (apr_interval_time_t)(secs * APR_USEC_PER_SEC);
+    return NULL;
+}
+
+static const char *set_sync(cmd_parms *cmd, void *dconf, int on)
+{
+    (void)cmd;
+    ((spintly_dir_conf_t *)dconf)->sync = on;
+    return NULL;
+}
+
 static const char *add_accept_type(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
@@ -182,6 +217,13 @@ const command_rec spintly_directives[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted, in bytes (default "
                   "65536)"),
+    AP_INIT_TAKE1("SpintlyWriteTimeout", set_write_timeout, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Seconds a request may wait for its destinations before "
+                  "it is answered 503 (default 5)"),
+    AP_INIT_FLAG("SpintlySync", set_sync, NULL, RSRC_CONF | ACCESS_CONF,
+                 "On: file destinations reach the disk (fdatasync, shared "
+                 "by concurrent requests) before the 200 (default Off)"),
     AP_INIT_ITERATE("SpintlyAcceptTypes", add_accept_type, NULL,
                     RSRC_CONF | ACCESS_CONF,
                     "messageData.msgType values accepted (default "

@@ -87,7 +87,8 @@ static int prepare_again(request_rec *r, ap_dbd_t *dbd,
 spintly_dbd_result_e spintly_dbd_store(request_rec *r,
                                        const spintly_dbd_insert_t *insert,
                                        const spintly_event_t *ev,
-                                       const spintly_receipt_t *rc)
+                                       const spintly_receipt_t *rc,
+                                       apr_time_t deadline)
 {
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     const char **values;
@@ -107,7 +108,8 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
     /* A dropped connection fails at once and deserves a second try; a
      * failure that took long was a wait for a lock, already retried by the
      * driver, and trying again would only double the wait. */
-    if (rv != 0 && apr_time_now() - started < SPINTLY_DBD_RETRY_WITHIN) {
+    if (rv != 0 && apr_time_now() - started < SPINTLY_DBD_RETRY_WITHIN
+        && apr_time_now() < deadline) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SPINTLY_LOGNO(0202)
                       "insert failed (%s); checking the connection and "
                       "trying once more",

@@ -39,11 +39,14 @@ typedef enum {
 /**
  * Insert one event.  After a failure the connection is checked, the
  * statement prepared again on it (a reset PostgreSQL connection has lost
- * its prepared statements) and the insert tried once more.
+ * its prepared statements) and the insert tried once more, if the failure
+ * came fast and the deadline has not passed.  The driver's own waits
+ * (SQLite's busy_timeout, PostgreSQL's statement_timeout) bound each try.
  */
 spintly_dbd_result_e spintly_dbd_store(request_rec *r,
                                        const spintly_dbd_insert_t *insert,
                                        const spintly_event_t *ev,
-                                       const spintly_receipt_t *rc);
+                                       const spintly_receipt_t *rc,
+                                       apr_time_t deadline);
 
 #endif /* SPINTLY_DBD_H */

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <limits.h>
+#include <poll.h>
 
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
@@ -62,7 +63,8 @@ struct spintly_pipe_t {
     int shell;
     char **argv;            /* for direct programs */
     int read_fd;            /* held by the parent so unread data survives */
-    int write_fd;
+    int write_fd;           /* non-blocking: writers wait with poll() */
+    int capacity;           /* of the pipe, in bytes */
     apr_proc_t proc;        /* proc.pid is 0 while no consumer runs */
     long generation;        /* last generation that named this pipe */
     int retired;            /* no longer named: closes once drained */
@@ -350,6 +352,15 @@ static spintly_pipe_t *pipe_create(spintly_pipes_t *st, spintly_dest_t *dest)
     }
     /* More room rides out a consumer restart; a failure only means less. */
     (void)fcntl(fds[1], F_SETPIPE_SZ, 1024 * 1024);
+    pl->capacity = fcntl(fds[1], F_GETPIPE_SZ);
+    if (pl->capacity <= 0) {
+        pl->capacity = 65536;
+    }
+    if (fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return NULL;
+    }
     pl->read_fd = fds[0];
     pl->write_fd = fds[1];
     pl->next = st->pipes;
@@ -428,11 +439,6 @@ static apr_status_t release_slot(void *data)
     return APR_SUCCESS;
 }
 
-static int process_alive(apr_uint32_t pid)
-{
-    return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH);
-}
-
 void spintly_pipes_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_uint32_t me = (apr_uint32_t)getpid();
@@ -446,7 +452,7 @@ void spintly_pipes_child_init(apr_pool_t *pchild, server_rec *s)
         spintly_slot_t *slot = &state->shared->slot[i];
         apr_uint32_t pid = apr_atomic_read32(&slot->pid);
 
-        if (pid != 0 && process_alive(pid)) {
+        if (pid != 0 && spintly_process_alive(pid)) {
             continue;
         }
         if (apr_atomic_cas32(&slot->pid, me, pid) == pid) {
@@ -462,25 +468,109 @@ void spintly_pipes_child_init(apr_pool_t *pchild, server_rec *s)
                  "for every pipe write");
 }
 
-static apr_status_t write_all(int fd, const char *buf, apr_size_t len)
+/* Wait until the pipe takes more, at most until the deadline (none if 0). */
+static apr_status_t wait_writable(int fd, apr_time_t deadline)
+{
+    struct pollfd pfd;
+    int timeout = -1, rc;
+
+    if (deadline) {
+        apr_time_t now = apr_time_now();
+
+        if (now >= deadline) {
+            return APR_TIMEUP;
+        }
+        timeout = (int)((deadline - now + 999) / 1000);
+    }
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    rc = poll(&pfd, 1, timeout);
+    if (rc == 0) {
+        return APR_TIMEUP;
+    }
+    return rc < 0 && errno != EINTR ? errno : APR_SUCCESS;
+}
+
+/* A record up to PIPE_BUF: the kernel takes it whole or not at all. */
+static apr_status_t write_small(int fd, const char *rec, apr_size_t len,
+                                apr_time_t deadline)
+{
+    for (;;) {
+        ssize_t n = write(fd, rec, len);
+        apr_status_t rv;
+
+        if (n == (ssize_t)len) {
+            return APR_SUCCESS;
+        }
+        if (n >= 0) {
+            return APR_EGENERAL;    /* cannot happen for len <= PIPE_BUF */
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno != EAGAIN) {
+            return errno;
+        }
+        if ((rv = wait_writable(fd, deadline)) != APR_SUCCESS) {
+            return rv;
+        }
+    }
+}
+
+/* Finish a record once begun, however long the consumer takes: a torn
+ * line is worse than a late one.  Only called when there was room. */
+static apr_status_t write_whole(int fd, const char *rec, apr_size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+        ssize_t n = write(fd, rec, len);
 
         if (n < 0) {
+            if (errno == EAGAIN) {
+                wait_writable(fd, 0);
+                continue;
+            }
             if (errno == EINTR) {
                 continue;
             }
             return errno;
         }
-        buf += n;
+        rec += n;
         len -= (apr_size_t)n;
     }
     return APR_SUCCESS;
 }
 
+/* Wait until the pipe has room for the whole record, so that a record
+ * begun before the deadline never has to stop half-way.  The kernel counts
+ * room in pages, and a record that does not fit the end of the last page
+ * starts a new one: pages hold at least half their size, so the bytes
+ * queued take at most twice their number of pages. */
+static apr_status_t wait_for_room(spintly_pipe_t *pl, apr_size_t len,
+                                  apr_time_t deadline)
+{
+    apr_size_t pages = (apr_size_t)pl->capacity / 4096;
+    apr_size_t need = (len + 4095) / 4096 + 1;
+
+    for (;;) {
+        int queued = 0;
+
+        if (ioctl(pl->write_fd, FIONREAD, &queued) < 0) {
+            return errno;
+        }
+        if (2 * ((apr_size_t)(queued + 4095) / 4096) + 2 + need <= pages
+            || (queued == 0 && need + 2 > pages)) {
+            return APR_SUCCESS;
+        }
+        if (apr_time_now() >= deadline) {
+            return APR_TIMEUP;
+        }
+        apr_sleep(1000);
+    }
+}
+
 /* Wait until no process is inside a lock-free small write. */
-static void wait_for_small_writers(void)
+static apr_status_t wait_for_small_writers(apr_time_t deadline)
 {
     apr_uint32_t i;
 
@@ -490,40 +580,55 @@ static void wait_for_small_writers(void)
         while (apr_atomic_read32(&slot->busy) != 0) {
             apr_uint32_t pid = apr_atomic_read32(&slot->pid);
 
-            if (!process_alive(pid)) {
+            if (!spintly_process_alive(pid)) {
                 apr_atomic_set32(&slot->busy, 0);
                 break;
+            }
+            if (apr_time_now() >= deadline) {
+                return APR_TIMEUP;
             }
             apr_sleep(50);
         }
     }
+    return APR_SUCCESS;
 }
 
 apr_status_t spintly_pipe_write(spintly_dest_t *dest, const char *rec,
-                                apr_size_t len)
+                                apr_size_t len, apr_time_t deadline)
 {
+    apr_time_t now;
     apr_status_t rv;
 
     if (len <= PIPE_BUF && my_slot) {
         apr_atomic_inc32(&my_slot->busy);
         if (apr_atomic_read32(&state->shared->large_writers) == 0) {
-            rv = write_all(dest->fd, rec, len);
+            rv = write_small(dest->fd, rec, len, deadline);
             apr_atomic_dec32(&my_slot->busy);
             return rv;
         }
         apr_atomic_dec32(&my_slot->busy);
     }
-    if ((rv = apr_global_mutex_lock(state->mutex)) != APR_SUCCESS) {
+    now = apr_time_now();
+    if (now >= deadline) {
+        return APR_TIMEUP;
+    }
+    rv = apr_global_mutex_timedlock(state->mutex, deadline - now);
+    if (rv != APR_SUCCESS) {
         return rv;
     }
     if (len > PIPE_BUF) {
         apr_atomic_inc32(&state->shared->large_writers);
-        wait_for_small_writers();
-        rv = write_all(dest->fd, rec, len);
+        rv = wait_for_small_writers(deadline);
+        if (rv == APR_SUCCESS) {
+            rv = wait_for_room(dest->pipe, len, deadline);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = write_whole(dest->fd, rec, len);
+        }
         apr_atomic_dec32(&state->shared->large_writers);
     }
     else {
-        rv = write_all(dest->fd, rec, len);
+        rv = write_small(dest->fd, rec, len, deadline);
     }
     apr_global_mutex_unlock(state->mutex);
     return rv;

@@ -23,6 +23,11 @@ typedef enum {
 } spintly_dest_kind_e;
 
 typedef struct spintly_pipe_t spintly_pipe_t;
+typedef struct spintly_group_commit_t spintly_group_commit_t;
+
+/** Free space a file destination keeps: a write that would leave less is
+ *  refused (503), so a full disk never tears a line. */
+#define SPINTLY_FILE_RESERVE (1024 * 1024)
 
 /** One destination, shared by every <Location> that names it. */
 typedef struct spintly_dest_t {
@@ -33,6 +38,7 @@ typedef struct spintly_dest_t {
     int shell;                  /**< pipe: run by /bin/sh ("|$") */
     int fd;                     /**< where records are written; -1 closed */
     spintly_pipe_t *pipe;       /**< pipe: state kept across restarts */
+    spintly_group_commit_t *commit; /**< file: shared fdatasync state */
     const char *defined_at;     /**< "file:line" of first SpintlyLog */
 } spintly_dest_t;
 
@@ -58,10 +64,18 @@ void spintly_dests_child_init(apr_pool_t *pchild, server_rec *s);
  * Write one record to one destination, whole or not at all as far as a
  * reader can tell: one write() for files (O_APPEND) and for pipe records up
  * to PIPE_BUF; larger pipe records exclude every other writer meanwhile.
+ * @param deadline give up (APR_TIMEUP) rather than wait past this; a
+ *        record already begun is finished, never torn
+ * @param sync for files: return only once the record is on disk
+ *        (fdatasync, shared by every writer waiting at the time)
  * @return APR_SUCCESS, or the error that kept the record out
  */
 apr_status_t spintly_dest_write(spintly_dest_t *dest, const char *rec,
-                                apr_size_t len);
+                                apr_size_t len, apr_time_t deadline,
+                                int sync);
+
+/** Is this process still there?  (For state a killed process left.) */
+int spintly_process_alive(apr_uint32_t pid);
 
 /* spintly_pipe.c */
 
@@ -78,6 +92,6 @@ void spintly_pipes_child_init(apr_pool_t *pchild, server_rec *s);
 
 /** Write a pipe record (see spintly_dest_write). */
 apr_status_t spintly_pipe_write(spintly_dest_t *dest, const char *rec,
-                                apr_size_t len);
+                                apr_size_t len, apr_time_t deadline);
 
 #endif /* SPINTLY_SINK_H */

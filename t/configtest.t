@@ -78,6 +78,21 @@ refused('SpintlyMaxBody zero', <<"C", qr/SpintlyMaxBody: "0" is not a number/);
     SpintlyMaxBody 0
 </Location>
 C
+refused('SpintlyWriteTimeout not a number', <<"C", qr/SpintlyWriteTimeout: "soon" is not a number of seconds/);
+<Location /s>
+    SpintlyWriteTimeout soon
+</Location>
+C
+refused('SpintlyWriteTimeout too long', <<"C", qr/SpintlyWriteTimeout: "3600" is not a number of seconds from 0.1 to 300/);
+<Location /s>
+    SpintlyWriteTimeout 3600
+</Location>
+C
+refused('SpintlySync not a flag', <<"C", qr/SpintlySync must be On or Off/);
+<Location /s>
+    SpintlySync sometimes
+</Location>
+C
 refused('empty pipe', <<"C", qr/SpintlyLog: a pipe needs a program/);
 <Location /s>
     SpintlyLog "|"

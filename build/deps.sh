@@ -6,7 +6,7 @@ set -eu
 
 build="apache2 apache2-dev libjansson-dev libaprutil1-dev pkg-config make gcc"
 run="$build curl sqlite3 libaprutil1-dbd-sqlite3"
-test="$run libaprutil1-dbd-pgsql postgresql libapache2-mod-perl2 libjson-pp-perl libdigest-sha-perl check valgrind procps"
+test="$run libaprutil1-dbd-pgsql postgresql libapache2-mod-perl2 libjson-pp-perl libjson-xs-perl libdigest-sha-perl check valgrind procps"
 fuzz="$build clang libclang-rt-14-dev"
 
 case "${1:-build}" in

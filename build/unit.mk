@@ -13,7 +13,8 @@ PROVE ?= prove
 VALGRIND ?= valgrind
 
 UNIT_OUT = build/out/unit
-UNIT_TESTS = $(UNIT_OUT)/test_keys $(UNIT_OUT)/test_event
+UNIT_TESTS = $(UNIT_OUT)/test_keys $(UNIT_OUT)/test_event \
+             $(UNIT_OUT)/test_params
 # apr-1 is listed too: the tests call APR directly, and apr-util-1.pc
 # does not pull in -lapr-1.
 UNIT_PKGS = check jansson apr-util-1 apr-1
@@ -39,6 +40,15 @@ $(UNIT_OUT)/test_event: t/unit/test_event.c mod_spintly/spintly_event.c \
                         | $(UNIT_OUT)
 	gcc $(UNIT_CFLAGS) -o $@ t/unit/test_event.c t/unit/unit.c \
 	    mod_spintly/spintly_event.c $(UNIT_LIBS)
+
+$(UNIT_OUT)/test_params: t/unit/test_params.c mod_spintly/spintly_params.c \
+                         mod_spintly/spintly_params.h \
+                         mod_spintly/spintly_event.c \
+                         mod_spintly/spintly_event.h $(UNIT_COMMON) \
+                         | $(UNIT_OUT)
+	gcc $(UNIT_CFLAGS) -o $@ t/unit/test_params.c t/unit/unit.c \
+	    mod_spintly/spintly_params.c mod_spintly/spintly_event.c \
+	    $(UNIT_LIBS)
 
 unit-test: $(UNIT_TESTS)
 	$(PROVE) -v --exec '' $(UNIT_TESTS)

@@ -447,7 +447,7 @@ sub start_httpd {
 sub load_args {
     my ($o, $h, $base, %more) = @_;
     return (port => $h->{port}, path => '/spintly', clients => $o->{clients},
-            o => $o, base => $base,
+            timeout => $o->{client_timeout}, base => $base,
             large_every => 16, %more);
 }
 

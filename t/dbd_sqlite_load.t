@@ -52,7 +52,7 @@ for my $c (1 .. $clients) {
 my $total = 0;
 $total += $_ for values %st;
 my %rows = map { $_ => 1 } split /\n/,
-    `sqlite3 '$db' 'select event_id from spintly_events where event_id > 60000000'`;
+    `sqlite3 '$db' 'select event_id from spintly_events where event_id between 60000000 and 99999999'`;
 
 ok @acked > 0, 'events stored under load';
 is scalar(grep { !$rows{$_} } @acked), 0, 'every 200 is a row';

@@ -14,7 +14,8 @@ use Cwd ();
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use SpintlyTest qw(event_json post_raw own_httpd);
+use SpintlyTest qw(event_json post_raw own_httpd
+                   consumer_pids);
 
 my $top = Cwd::abs_path("$FindBin::Bin/..");
 my $consumer = "$top/conf/spintly-consumer-sqlite";
@@ -62,24 +63,6 @@ sub wait_rows {
         sleep 0.05;
     }
     return $n;
-}
-
-# The consumers whose command holds $pattern: session leaders only (each
-# runs in a session of its own; its sqlite3 does not).
-sub consumer_pids {
-    my ($pattern) = @_;
-    my @pids;
-    for my $dir (glob '/proc/[0-9]*') {
-        my ($pid) = $dir =~ m{(\d+)$};
-        open my $fh, '<', "$dir/cmdline" or next;
-        my $cmd = do { local $/; <$fh> } // next;
-        $cmd =~ tr/\0/ /;
-        next if index($cmd, $pattern) < 0;
-        open my $st, '<', "$dir/stat" or next;
-        my @f = split ' ', (split /\) /, scalar(<$st>), 2)[1];
-        push @pids, $pid if $f[3] == $pid && $f[0] ne 'Z';
-    }
-    return @pids;
 }
 
 sub slurp { my ($f) = @_; open my $fh, '<', $f or return ''; local $/; <$fh> }

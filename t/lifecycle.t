@@ -10,7 +10,7 @@ use Time::HiRes qw(sleep time);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use SpintlyTest qw(event_json post_raw read_records wait_for_lines
-                   own_httpd);
+                   own_httpd consumer_pids);
 
 my $KEY = 'life-key-0123456789abcdef';
 
@@ -42,25 +42,6 @@ sub ids_in {
         $ids{ $r->{message}{messageData}{data}{eventId} }++;
     }
     return \%ids;
-}
-
-# The consumers whose command holds $pattern: each runs in a session of
-# its own, so count session leaders only (a shell's child between fork
-# and exec shows the same command line).
-sub consumer_pids {
-    my ($pattern) = @_;
-    my @pids;
-    for my $dir (glob '/proc/[0-9]*') {
-        my ($pid) = $dir =~ m{(\d+)$};
-        open my $fh, '<', "$dir/cmdline" or next;
-        my $cmd = do { local $/; <$fh> } // next;
-        $cmd =~ tr/\0/ /;
-        next if index($cmd, $pattern) < 0;
-        open my $st, '<', "$dir/stat" or next;
-        my @f = split ' ', (split /\) /, scalar(<$st>), 2)[1];
-        push @pids, $pid if $f[3] == $pid;    # session id
-    }
-    return @pids;
 }
 
 # 1. Graceful restarts while clients post: the consumer is the same

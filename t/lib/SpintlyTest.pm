@@ -14,7 +14,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(event_json sample_json post_raw read_records
                     wait_for_lines line_count logs_dir error_log_since
-                    error_log_size is_problem own_httpd);
+                    error_log_size is_problem own_httpd consumer_pids);
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -96,6 +96,26 @@ sub post_raw {
         $hdr{lc $1} = $2 if /^([^:]+):\s*(.*)$/;
     }
     return ($status, \%hdr, $rbody);
+}
+
+# Pipe consumers whose command line holds $pattern.  mod_spintly starts
+# each in a session of its own, so only session leaders count: a shell's
+# child between fork and exec, or a program the consumer runs, shows the
+# same command line.  Zombies do not count.
+sub consumer_pids {
+    my ($pattern) = @_;
+    my @pids;
+    for my $dir (glob '/proc/[0-9]*') {
+        my ($pid) = $dir =~ m{(\d+)$};
+        open my $fh, '<', "$dir/cmdline" or next;
+        my $cmd = do { local $/; <$fh> } // next;
+        $cmd =~ tr/\0/ /;
+        next if index($cmd, $pattern) < 0;
+        open my $st, '<', "$dir/stat" or next;
+        my @f = split ' ', (split /\) /, scalar(<$st>), 2)[1];
+        push @pids, $pid if $f[3] == $pid && $f[0] ne 'Z';
+    }
+    return @pids;
 }
 
 sub read_records {

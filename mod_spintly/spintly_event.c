@@ -23,6 +23,9 @@ typedef enum {
 
 typedef struct {
     const char *pointer;    /* where, as a JSON pointer without escapes */
+    const char *name;       /* the member's name, the pointer's last part */
+    int parent;             /* index of the rule for the object holding it,
+                               -1 for the document itself */
     member_kind_e kind;
     int optional;           /* may be absent or null */
 } member_rule_t;
@@ -31,26 +34,30 @@ typedef struct {
  * object comes before its members.  Members not listed are not checked:
  * they are kept as they were sent. */
 static const member_rule_t member_rules[] = {
-    { "/messageVersion",                    MEMBER_VERSION,         0 },
-    { "/messageData",                       MEMBER_OBJECT,          0 },
-    { "/messageData/msgType",               MEMBER_MSG_TYPE,        0 },
-    { "/messageData/dataVersion",           MEMBER_VERSION,         0 },
-    { "/messageData/requestId",             MEMBER_STRING,          0 },
-    { "/messageData/data",                  MEMBER_OBJECT,          0 },
-    { "/messageData/data/eventId",          MEMBER_ID,              0 },
-    { "/messageData/data/orgId",            MEMBER_ID,              0 },
-    { "/messageData/data/eventTimeEpoch",   MEMBER_EVENT_TIME,      0 },
-    { "/messageData/data/direction",        MEMBER_DIRECTION,       0 },
-    { "/messageData/data/accessType",       MEMBER_NONEMPTY_STRING, 0 },
-    { "/messageData/data/siteId",           MEMBER_ID,              0 },
-    { "/messageData/data/accessPointId",    MEMBER_ID,              0 },
-    { "/messageData/data/orgUserId",        MEMBER_ID,              0 },
-    { "/messageData/data/integratorId",     MEMBER_ID,              0 },
-    { "/messageData/data/employeeCode",     MEMBER_STRING,          1 },
-    { "/messageData/data/accessPointName",  MEMBER_STRING,          1 },
-    { "/messageData/data/name",             MEMBER_STRING,          1 },
-    { "/messageData/data/mobileAccessMode", MEMBER_STRING,          1 },
-    { NULL, 0, 0 }
+    { "/messageVersion", "messageVersion", -1, MEMBER_VERSION, 0 },
+    { "/messageData", "messageData", -1, MEMBER_OBJECT, 0 },
+    { "/messageData/msgType", "msgType", 1, MEMBER_MSG_TYPE, 0 },
+    { "/messageData/dataVersion", "dataVersion", 1, MEMBER_VERSION, 0 },
+    { "/messageData/requestId", "requestId", 1, MEMBER_STRING, 0 },
+    { "/messageData/data", "data", 1, MEMBER_OBJECT, 0 },
+    { "/messageData/data/eventId", "eventId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/orgId", "orgId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/eventTimeEpoch", "eventTimeEpoch", 5,
+      MEMBER_EVENT_TIME, 0 },
+    { "/messageData/data/direction", "direction", 5, MEMBER_DIRECTION, 0 },
+    { "/messageData/data/accessType", "accessType", 5,
+      MEMBER_NONEMPTY_STRING, 0 },
+    { "/messageData/data/siteId", "siteId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/accessPointId", "accessPointId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/orgUserId", "orgUserId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/integratorId", "integratorId", 5, MEMBER_ID, 0 },
+    { "/messageData/data/employeeCode", "employeeCode", 5, MEMBER_STRING, 1 },
+    { "/messageData/data/accessPointName", "accessPointName", 5,
+      MEMBER_STRING, 1 },
+    { "/messageData/data/name", "name", 5, MEMBER_STRING, 1 },
+    { "/messageData/data/mobileAccessMode", "mobileAccessMode", 5,
+      MEMBER_STRING, 1 },
+    { NULL, NULL, -1, 0, 0 }
 };
 
 #define EVENT_TIME_TOO_LATE \
@@ -378,28 +385,6 @@ static int refuse_out_of_range(apr_pool_t *p, const char *body,
                           : "a number too large for a double", NULL));
 }
 
-/* The member at pointer (made of plain names), or NULL. */
-static json_t *member_at(json_t *root, const char *pointer)
-{
-    json_t *v = root;
-    char name[32];
-
-    while (v != NULL && *pointer == '/') {
-        const char *next = strchr(pointer + 1, '/');
-        apr_size_t n = next ? (apr_size_t)(next - pointer - 1)
-                            : strlen(pointer + 1);
-
-        if (n >= sizeof(name) || !json_is_object(v)) {
-            return NULL;
-        }
-        memcpy(name, pointer + 1, n);
-        name[n] = '\0';
-        v = json_object_get(v, name);
-        pointer += n + 1;
-    }
-    return v;
-}
-
 static int type_accepted(const spintly_validation_t *rules, const char *type)
 {
     int i;
@@ -421,6 +406,8 @@ static int check_members(apr_pool_t *p, json_t *root,
                          const spintly_validation_t *rules,
                          spintly_problem_t *problem)
 {
+    /* what each rule found: the objects its members are looked up in */
+    json_t *found[sizeof(member_rules) / sizeof(member_rules[0])];
     const member_rule_t *rule;
 
     if (!json_is_object(root)) {
@@ -428,9 +415,12 @@ static int check_members(apr_pool_t *p, json_t *root,
                       "the document must be a JSON object");
     }
     for (rule = member_rules; rule->pointer; rule++) {
-        json_t *v = member_at(root, rule->pointer);
+        json_t *parent = rule->parent < 0 ? root : found[rule->parent];
+        json_t *v = json_is_object(parent)
+                    ? json_object_get(parent, rule->name) : NULL;
         const char *fault;
 
+        found[rule - member_rules] = v;
         if (v == NULL && !rule->optional) {
             return refuse(problem, 422, rule->pointer,
                           apr_pstrcat(p, rule->pointer, " is required",
@@ -576,41 +566,55 @@ const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
     }
 }
 
+/* Byte classes for spintly_json_compact: outside strings, white space
+ * (1) is dropped and a quote (2) starts a string; inside, a quote (1) ends
+ * it and a backslash (2) escapes the next byte. */
+static const unsigned char outside_string[256] = {
+    [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 2
+};
+static const unsigned char inside_string[256] = {
+    ['"'] = 1, ['\\'] = 2
+};
+
 apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len)
 {
-    const char *end = in + len;
+    const unsigned char *s = (const unsigned char *)in;
+    const unsigned char *end = s + len;
     char *o = out;
-    int in_string = 0;
 
-    while (in < end) {
-        const char *run = in;
+    while (s < end) {
+        const unsigned char *run = s;
 
-        if (in_string) {
-            /* copy up to and including the closing quote */
-            while (in < end && *in != '"') {
-                in += (*in == '\\' && in + 1 < end) ? 2 : 1;
-            }
-            if (in < end) {
-                in++;
-                in_string = 0;
-            }
-            memcpy(o, run, in - run);
-            o += in - run;
+        while (s < end && !outside_string[*s]) {
+            s++;
+        }
+        memcpy(o, run, s - run);
+        o += s - run;
+        if (s == end) {
+            break;
+        }
+        if (outside_string[*s] == 1) {
+            s++;
             continue;
         }
-        while (in < end && *in != '"' && *in != ' ' && *in != '\n'
-               && *in != '\r' && *in != '\t') {
-            in++;
-        }
-        memcpy(o, run, in - run);
-        o += in - run;
-        if (in < end) {
-            if (*in == '"') {
-                *o++ = '"';
-                in_string = 1;
+        /* a string: copy it through its closing quote */
+        run = s++;
+        while (s < end) {
+            unsigned char c = inside_string[*s];
+
+            if (c == 0) {
+                s++;
             }
-            in++;
+            else if (c == 2) {
+                s += s + 1 < end ? 2 : 1;
+            }
+            else {
+                s++;
+                break;
+            }
         }
+        memcpy(o, run, s - run);
+        o += s - run;
     }
     return (apr_size_t)(o - out);
 }

@@ -181,8 +181,9 @@ my $sqlite_conf = do {
     <$in>;
 };
 $sqlite_conf =~ s{^DBDParams .*$}{DBDParams "$dbd_db"}m;
+my $dest = "||$consumer $pipe_db";
 $sqlite_conf =~ s{^(\s*)SpintlyApiKeyFile .*$}
-                 {$1SpintlyApiKey $KEY consumer\n$1SpintlyLog "||$consumer $pipe_db"}m
+                 {$1SpintlyApiKey $KEY consumer\n$1SpintlyLog "$dest"}m
     or die 'spintly-sqlite.conf: no SpintlyApiKeyFile line';
 my $h = own_httpd(conf => "LoadModule dbd_module "
                         . "/usr/lib/apache2/modules/mod_dbd.so\n$sqlite_conf");

@@ -5,7 +5,8 @@
 #                  [--write-timeout N] [FAULT ...]
 #
 # FAULT is a number from 1 to 6 (default: all):
-#   1 the pipe consumer (conf/spintly-consumer-sqlite) SIGKILLed every second
+#   1 the pipe consumer (conf/spintly-consumer-sqlite) SIGKILLed after each
+#     second of work
 #   2 the pipe consumer (cat) stopped with SIGSTOP past the write timeout
 #   3 apachectl -k graceful every 2 s, with a cat consumer
 #   4 every httpd process SIGKILLed, then started again (file, both
@@ -16,8 +17,9 @@
 # Each runs 32 clients posting unique eventIds on persistent connections,
 # injects its fault, then compares the eventIds answered 2xx with those in
 # the destination.  --long: 20 s of load per fault and the default write
-# timeout (5 s); otherwise a few seconds and 2 s, as t/fault.t does inside
-# make test.  Prints the table; exits 1 when a fault fails.
+# timeout (5 s); otherwise a few seconds and SpintlyWriteTimeout 2, as
+# t/fault.t does inside make test.  Prints the table; exits 1 when a fault
+# fails.
 use strict;
 use warnings;
 use FindBin;

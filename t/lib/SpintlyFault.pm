@@ -424,6 +424,15 @@ sub format_table {
 # ---------------------------------------------------------------------------
 # The faults.  Each takes the options of run_faults and returns a row.
 
+# SpintlyWriteTimeout, unless the long form runs with the default (5 s).
+sub timeout_conf {
+    my ($o) = @_;
+    return '' if $o->{default_timeout};
+    return "    <IfDirective SpintlyWriteTimeout>\n"
+         . "        SpintlyWriteTimeout $o->{write_timeout}\n"
+         . "    </IfDirective>\n";
+}
+
 sub location {
     my ($o, $dest, @more) = @_;
     my $extra = join '', map { "    $_\n" } @more;
@@ -432,10 +441,7 @@ sub location {
     SetHandler spintly
     SpintlyApiKey $KEY fault
     SpintlyLog "$dest"
-    <IfDirective SpintlyWriteTimeout>
-        SpintlyWriteTimeout $o->{write_timeout}
-    </IfDirective>
-$extra</Location>
+@{[ timeout_conf($o) ]}$extra</Location>
 C
 }
 
@@ -688,9 +694,7 @@ sub fault_pg_outage {
         my $params = "host=127.0.0.1 port=$port dbname=spintly "
                    . 'user=spintly connect_timeout=3';
         $conf =~ s{^DBDParams .*$}{DBDParams "$params"}m;
-        my $timeout = "<IfDirective SpintlyWriteTimeout>\n"
-                    . "    SpintlyWriteTimeout $o->{write_timeout}\n"
-                    . "</IfDirective>\n";
+        my $timeout = timeout_conf($o);
         $conf =~ s{^(\s*)SpintlyApiKeyFile .*$}
                   {$1SpintlyApiKey $KEY fault\n$timeout}m;
         my $h = start_httpd("LoadModule dbd_module "
@@ -797,6 +801,7 @@ sub run_faults {
     my (%o) = @_;
     $o{clients}       ||= 32;
     $o{seconds}       ||= $o{long} ? 20 : 5;
+    $o{default_timeout} = $o{long} && !$o{write_timeout};
     $o{write_timeout} ||= $o{long} ? 5 : 2;
     $o{client_timeout} = $o{write_timeout} + 2;
     $o{tmpfs_mb}      ||= $o{long} ? 512 : 128;

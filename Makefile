@@ -2,6 +2,7 @@
 include build/module.mk
 include build/unit.mk
 include build/fuzz.mk
+include build/bench.mk
 
 .PHONY: all install run test clean deps
 all: module

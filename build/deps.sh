@@ -8,13 +8,15 @@ build="apache2 apache2-dev libjansson-dev libaprutil1-dev pkg-config make gcc"
 run="$build curl sqlite3 libaprutil1-dbd-sqlite3"
 test="$run libaprutil1-dbd-pgsql postgresql libapache2-mod-perl2 libjson-pp-perl libjson-xs-perl libdigest-sha-perl check valgrind procps"
 fuzz="$build clang libclang-rt-14-dev"
+bench="$run libaprutil1-dbd-pgsql postgresql wrk valgrind procps perl util-linux"
 
 case "${1:-build}" in
     build) want=$build ;;
     run)   want=$run ;;
     test)  want=$test ;;
     fuzz)  want=$fuzz ;;
-    *) echo "usage: $0 build|run|test|fuzz" >&2; exit 2 ;;
+    bench) want=$bench ;;
+    *) echo "usage: $0 build|run|test|fuzz|bench" >&2; exit 2 ;;
 esac
 
 missing=

@@ -587,7 +587,8 @@ sub fault_consumer_stop {
                            . "$o->{write_timeout} s"]);
 }
 
-# 3. apachectl -k graceful every 2 s, with a plain cat consumer.
+# 3. A graceful restart every 2 s (apache2 -f CONF -k graceful, which is
+#    what apachectl -k graceful runs), with a plain cat consumer.
 sub fault_graceful {
     my ($o) = @_;
     my $dir = tempdir('spintly-f3-XXXXXX', TMPDIR => 1, CLEANUP => 1);

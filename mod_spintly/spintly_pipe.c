@@ -617,15 +617,30 @@ apr_status_t spintly_pipe_write(spintly_dest_t *dest, const char *rec,
         return rv;
     }
     if (len > PIPE_BUF) {
-        apr_atomic_inc32(&state->shared->large_writers);
-        rv = wait_for_small_writers(deadline);
-        if (rv == APR_SUCCESS) {
+        /* Wait for room before holding off the small writers, so that
+         * they keep going meanwhile; check again once they are held off,
+         * as they may have taken it. */
+        for (;;) {
             rv = wait_for_room(dest->pipe, len, deadline);
+            if (rv != APR_SUCCESS) {
+                break;
+            }
+            apr_atomic_inc32(&state->shared->large_writers);
+            rv = wait_for_small_writers(deadline);
+            if (rv == APR_SUCCESS) {
+                rv = wait_for_room(dest->pipe, len, apr_time_now());
+                if (rv == APR_SUCCESS) {
+                    rv = write_whole(dest->fd, rec, len);
+                    apr_atomic_dec32(&state->shared->large_writers);
+                    break;
+                }
+                rv = apr_time_now() < deadline ? APR_EAGAIN : APR_TIMEUP;
+            }
+            apr_atomic_dec32(&state->shared->large_writers);
+            if (rv != APR_EAGAIN) {
+                break;
+            }
         }
-        if (rv == APR_SUCCESS) {
-            rv = write_whole(dest->fd, rec, len);
-        }
-        apr_atomic_dec32(&state->shared->large_writers);
     }
     else {
         rv = write_small(dest->fd, rec, len, deadline);

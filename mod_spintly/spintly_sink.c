@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #ifdef __linux__
 #include <linux/futex.h>
@@ -104,6 +105,22 @@ const char *spintly_dest_declare(cmd_parms *cmd, const char *spec,
     return NULL;
 }
 
+/* A process killed in the middle of a write can leave a partial line at
+ * the end of the file; end it, so the next record starts a line of its
+ * own rather than being glued to the fragment. */
+static void end_last_line(int fd)
+{
+    struct stat st;
+    char last;
+
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+        && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+        if (write(fd, "\n", 1) != 1) {
+            /* the next write will find the trouble and answer 503 */
+        }
+    }
+}
+
 static apr_status_t open_file(spintly_dest_t *dest, apr_pool_t *pconf)
 {
     apr_file_t *f;
@@ -111,7 +128,8 @@ static apr_status_t open_file(spintly_dest_t *dest, apr_pool_t *pconf)
     apr_status_t rv;
 
     rv = apr_file_open(&f, dest->path,
-                       APR_FOPEN_WRITE | APR_FOPEN_APPEND | APR_FOPEN_CREATE,
+                       APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_APPEND
+                       | APR_FOPEN_CREATE,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD,
                        pconf);
     if (rv != APR_SUCCESS) {
@@ -119,6 +137,7 @@ static apr_status_t open_file(spintly_dest_t *dest, apr_pool_t *pconf)
     }
     apr_os_file_get(&fd, f);
     dest->fd = fd;
+    end_last_line(fd);
     return APR_SUCCESS;
 }
 

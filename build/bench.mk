@@ -5,6 +5,9 @@
 #                   (floor, file, pipe, SQLite, PostgreSQL, pgbench) and the
 #                   callgrind count; prints a table and the targets
 #   bench-build     build the floor module and the callgrind driver only
+#   bench-breakdown instructions per request inside httpd -X, file
+#                   destination: read, parse, format, write, rest of the
+#                   handler, httpd outside it (t/bench/breakdown.pl)
 #   bench-clean     remove build/out/bench
 #
 # Knobs (make bench BENCH_SECONDS=30 ...):
@@ -84,3 +87,8 @@ $(BENCH_DRIVER): t/bench/event_cost.c mod_spintly/spintly_event.c \
 
 bench-clean:
 	rm -rf $(BENCH_OUT)
+
+.PHONY: bench-breakdown
+bench-breakdown: module
+	@build/deps.sh bench
+	perl t/bench/breakdown.pl

@@ -582,39 +582,30 @@ apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len)
     const unsigned char *end = s + len;
     char *o = out;
 
+    /* A byte at a time through the tables: an event's runs between white
+     * space are too short for memcpy to pay. */
     while (s < end) {
-        const unsigned char *run = s;
+        unsigned char c = *s++;
+        unsigned char k = outside_string[c];
 
-        while (s < end && !outside_string[*s]) {
-            s++;
-        }
-        memcpy(o, run, s - run);
-        o += s - run;
-        if (s == end) {
-            break;
-        }
-        if (outside_string[*s] == 1) {
-            s++;
+        if (k == 1) {
             continue;
         }
-        /* a string: copy it through its closing quote */
-        run = s++;
-        while (s < end) {
-            unsigned char c = inside_string[*s];
-
-            if (c == 0) {
-                s++;
-            }
-            else if (c == 2) {
-                s += s + 1 < end ? 2 : 1;
-            }
-            else {
-                s++;
-                break;
+        *o++ = (char)c;
+        if (k == 2) {
+            /* a string: copy it through its closing quote */
+            while (s < end) {
+                c = *s++;
+                *o++ = (char)c;
+                k = inside_string[c];
+                if (k == 1) {
+                    break;
+                }
+                if (k == 2 && s < end) {
+                    *o++ = (char)*s++;
+                }
             }
         }
-        memcpy(o, run, s - run);
-        o += s - run;
     }
     return (apr_size_t)(o - out);
 }

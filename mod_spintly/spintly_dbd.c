@@ -67,14 +67,12 @@ static int run_insert(request_rec *r, ap_dbd_t *dbd,
 }
 
 /* The statement again, on this connection, in the connection's pool. */
-static int prepare_again(request_rec *r, ap_dbd_t *dbd,
-                         const spintly_dbd_insert_t *insert)
+static int prepare_again(ap_dbd_t *dbd, const spintly_dbd_insert_t *insert)
 {
     apr_pool_t *conn_pool = apr_hash_pool_get(dbd->prepared);
     apr_dbd_prepared_t *stmt = NULL;
     int rv;
 
-    (void)r;
     rv = apr_dbd_prepare(dbd->driver, conn_pool, dbd->handle,
                          insert->sql->sql, insert->label, &stmt);
     if (rv == 0) {
@@ -101,8 +99,7 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
                       "(%s)", insert->defined_at);
         return SPINTLY_DBD_FAILED;
     }
-    values = spintly_params_values(r->pool, insert->sql, ev, rc,
-                                   spintly_event_compact(r->pool, ev));
+    values = spintly_params_values(r->pool, insert->sql, ev, rc);
     started = apr_time_now();
     rv = run_insert(r, dbd, insert, values, &nrows);
     /* A dropped connection fails at once and deserves a second try; a
@@ -116,7 +113,7 @@ spintly_dbd_result_e spintly_dbd_store(request_rec *r,
                       apr_dbd_error(dbd->driver, dbd->handle, rv));
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle)
             == APR_SUCCESS
-            && prepare_again(r, dbd, insert) == 0) {
+            && prepare_again(dbd, insert) == 0) {
             rv = run_insert(r, dbd, insert, values, &nrows);
         }
     }

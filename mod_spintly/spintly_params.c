@@ -114,8 +114,7 @@ static const char *event_time(apr_pool_t *p, const spintly_event_t *ev)
 
 const char **spintly_params_values(apr_pool_t *p, const spintly_sql_t *sql,
                                    const spintly_event_t *ev,
-                                   const spintly_receipt_t *rc,
-                                   const char *message)
+                                   const spintly_receipt_t *rc)
 {
     const char **values = apr_palloc(p, sizeof(*values)
                                         * (sql->names->nelts + 1));
@@ -138,7 +137,7 @@ const char **spintly_params_values(apr_pool_t *p, const spintly_sql_t *sql,
             v = rc->client_ip;
         }
         else if (!strcmp(name, "message")) {
-            v = message;
+            v = spintly_event_compact(p, ev);
         }
         else if (!strcmp(name, "eventTime")) {
             v = event_time(p, ev);

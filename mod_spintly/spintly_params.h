@@ -40,12 +40,11 @@ extern const char *const spintly_param_names[];
 
 /**
  * The values for one event, in the order of sql->names; NULL stands for
- * SQL NULL.
- * @param message the compact JSON of the message (for :message)
+ * SQL NULL.  :message is the message compacted, done only when the
+ * statement names it.
  */
 const char **spintly_params_values(apr_pool_t *p, const spintly_sql_t *sql,
                                    const spintly_event_t *ev,
-                                   const spintly_receipt_t *rc,
-                                   const char *message);
+                                   const spintly_receipt_t *rc);
 
 #endif /* SPINTLY_PARAMS_H */

@@ -110,8 +110,7 @@ static void loop_dbd(apr_pool_t *p, const char *body, size_t len, long n,
                     problem.detail);
             exit(1);
         }
-        values = spintly_params_values(p, sql, ev, rc,
-                                       spintly_event_compact(p, ev));
+        values = spintly_params_values(p, sql, ev, rc);
         event_cost_sink += values[0] != NULL;
         apr_pool_clear(p);
     }

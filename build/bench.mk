@@ -2,9 +2,11 @@
 # Included by the top-level Makefile; the work is done by t/bench/bench.pl.
 #
 #   bench           install what is missing, build, run every configuration
-#                   (floor, file, pipe, SQLite, PostgreSQL, pgbench) and the
-#                   callgrind count; prints a table and the targets
-#   bench-build     build the floor module and the callgrind driver only
+#                   (floor, the references parse and parse+write, file,
+#                   pipe, SQLite, PostgreSQL, pgbench) and the callgrind
+#                   count; prints a table and the targets
+#   bench-build     build the floor module (with the reference handlers,
+#                   linked with jansson) and the callgrind driver only
 #   bench-breakdown instructions per request inside httpd -X, file
 #                   destination: read, parse, format, write, rest of the
 #                   handler, httpd outside it (t/bench/breakdown.pl)
@@ -17,7 +19,12 @@
 #   BENCH_WARMUP        unmeasured load before each, seconds (2)
 #   BENCH_CONNECTIONS   wrk connections, keep-alive (32)
 #   BENCH_THREADS       wrk threads (2)
-#   BENCH_ONLY          configurations to run, e.g. "floor file" (all)
+#   BENCH_ONLY          configurations to run, e.g. "floor file" (all);
+#                       names: floor parse parse+write file pipe sqlite
+#                       postgresql (postgresql brings pgbench).  parse and
+#                       parse+write are references, not mod_spintly: the
+#                       floor plus json_loadb of the body, and that plus
+#                       one write(2) of the body to a file
 #   BENCH_CALLGRIND     0 skips the callgrind count (1)
 #   BENCH_MEMORY        1 adds resident memory over BENCH_MEMORY_REQUESTS
 #                       requests (1000000) for the floor, file and pipe;
@@ -37,6 +44,9 @@ BENCH_PKGS = jansson apr-util-1 apr-1
 BENCH_CFLAGS = -Wall -Wextra -g -O2 -Imod_spintly \
                $(shell $(PKG_CONFIG) --cflags $(BENCH_PKGS))
 BENCH_LIBS = $(shell $(PKG_CONFIG) --libs $(BENCH_PKGS))
+# The reference handlers of the floor module call jansson.
+BENCH_FLOOR_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
+BENCH_FLOOR_LIBS = $(shell $(PKG_CONFIG) --libs jansson)
 
 BENCH_SECONDS ?= 10
 BENCH_ROUNDS ?= 5
@@ -76,7 +86,8 @@ $(BENCH_FLOOR_SO): t/bench/mod_bench_floor.c build/bench.mk | $(BENCH_OUT)
 	@cp t/bench/mod_bench_floor.c $(BENCH_OUT)/
 	@echo "apxs -c mod_bench_floor.so (log: $(BENCH_OUT)/apxs.log)"
 	@cd $(BENCH_OUT) && $(APXS) -c -Wc,-Wall -Wc,-Wextra \
-	    mod_bench_floor.c >apxs.log 2>&1 || { cat apxs.log; exit 1; }
+	    $(BENCH_FLOOR_CFLAGS) mod_bench_floor.c $(BENCH_FLOOR_LIBS) \
+	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
 
 $(BENCH_DRIVER): t/bench/event_cost.c mod_spintly/spintly_event.c \
                  mod_spintly/spintly_event.h mod_spintly/spintly_params.c \

@@ -4,15 +4,23 @@
 #
 # Each configuration is an httpd of its own on 127.0.0.1 (event MPM, two
 # children of 64 threads; children as www-data when run as root): the
-# floor (t/bench/mod_bench_floor.c: read the body, answer 204), and
-# mod_spintly to a file, to a pipe, to SQLite and to PostgreSQL (a
-# throwaway server from build/pg.sh) with the shipped configurations.  All
+# floor (t/bench/mod_bench_floor.c: read the body, answer 204), two
+# references from the same module that are not mod_spintly -- parse (the
+# floor plus json_loadb of the body, as the issue keeps jansson the
+# validator) and parse+write (that plus one write(2) of the body, its
+# newlines made spaces, to a file) -- and mod_spintly to a file, to a
+# pipe, to SQLite and to PostgreSQL (a throwaway server from build/pg.sh)
+# with the shipped configurations.  All
 # are started and warmed up, then loaded one after the other with the
 # same wrk load (t/bench/post.lua: Spintly events with unique eventIds,
 # keep-alive connections).  The load time of each, BENCH_SECONDS, is cut
 # into BENCH_ROUNDS rounds that visit every configuration in turn, so that
 # the ups and downs of a shared machine fall on all of them alike.  After
-# each PostgreSQL slice pgbench runs the same INSERT with as many clients.
+# each PostgreSQL slice pgbench runs the same INSERT with as many clients
+# (and once more with one transaction per client, for what its connections
+# cost); the CPU time of the PostgreSQL server processes is taken around
+# each, so that the report can say what a row costs there under either
+# client, and estimate the highest rate the CPUs could allow through httpd.
 # Then callgrind counts the instructions of the validation and formatting
 # path (t/bench/event_cost.c) against json_loadb alone.  BENCH_MEMORY=1
 # adds resident memory over a million requests.
@@ -369,7 +377,7 @@ sub ids_in_file {
     open my $f, '<', $file or return \%seen;
     local $_;
     while (<$f>) {
-        next unless /"eventId":(\d+)/;
+        next unless /"eventId"\s*:\s*(\d+)/;
         $seen{$1}++ if $1 >= $lo && $1 < $hi;
     }
     return \%seen;
@@ -418,6 +426,29 @@ sub shipped_conf {
     return $text;
 }
 
+# CPU seconds of the throwaway PostgreSQL server: its postmaster (the
+# first line of DIR/data/postmaster.pid) with the children it has reaped,
+# plus its live children (backends, checkpointer, WAL writer, ...).
+my $pg_postmaster;
+sub pg_cpu_snapshot {
+    unless ($pg_postmaster) {
+        my $file = "$pg_dir/data/postmaster.pid";
+        my ($pid) = read_file($file) =~ /\A(\d+)\n/
+            or die "$file: no pid on its first line\n";
+        $pg_postmaster = $pid;
+    }
+    my ($httpd, $others) = children_of($pg_postmaster);
+    my $ticks = 0;
+    for my $pid (@$httpd, @$others) {
+        my $c = proc_stat($pid) or next;
+        $ticks += $c->{utime} + $c->{stime} + $c->{cutime} + $c->{cstime};
+    }
+    my $p = proc_stat($pg_postmaster)
+        or die "the PostgreSQL postmaster $pg_postmaster is gone\n";
+    $ticks += $p->{utime} + $p->{stime} + $p->{cutime} + $p->{cstime};
+    return $ticks / $TICK;
+}
+
 my $pg_port;
 sub start_pg {
     return if $pg_dir;
@@ -433,9 +464,13 @@ sub start_pg {
 }
 
 my $spintly_load = "LoadModule spintly_module $SO";
+# k numbers the eventIds of a configuration (id_base).  reference: not
+# mod_spintly, a handler of mod_bench_floor; it answers 204 without the
+# eventId, so the eventIds wrk sent stand for those of its 2xx.
 my @CONFIGS = (
     {
         name => 'floor',
+        k => 1,
         conf => sub {
             return "LoadModule bench_floor_module $FLOOR\n"
                  . "<Location /spintly>\n    SetHandler bench-floor\n"
@@ -443,7 +478,31 @@ my @CONFIGS = (
         },
     },
     {
+        name => 'parse',
+        k => 6,
+        reference => 'floor + json_loadb',
+        conf => sub {
+            return "LoadModule bench_floor_module $FLOOR\n"
+                 . "<Location /spintly>\n    SetHandler bench-parse\n"
+                 . "</Location>\n";
+        },
+    },
+    {
+        name => 'parse+write',
+        k => 7,
+        reference => 'parse + one write(2)',
+        conf => sub {
+            my ($dir) = @_;
+            return "LoadModule bench_floor_module $FLOOR\n"
+                 . "BenchFloorLog \"$dir/records.jsonl\"\n"
+                 . "<Location /spintly>\n    SetHandler bench-parse-write\n"
+                 . "</Location>\n";
+        },
+        stored => sub { ids_in_file("$_[0]/records.jsonl", $_[1], $_[2]) },
+    },
+    {
         name => 'file',
+        k => 2,
         conf => sub {
             my ($dir) = @_;
             return "$spintly_load\n<Location /spintly>\n"
@@ -455,6 +514,7 @@ my @CONFIGS = (
     },
     {
         name => 'pipe',
+        k => 3,
         conf => sub {
             my ($dir) = @_;
             return "$spintly_load\n<Location /spintly>\n"
@@ -467,6 +527,7 @@ my @CONFIGS = (
     },
     {
         name => 'sqlite',
+        k => 4,
         prepare => sub {
             my ($dir) = @_;
             my $cmd = "sqlite3 $dir/events.sqlite"
@@ -494,6 +555,7 @@ my @CONFIGS = (
     },
     {
         name => 'postgresql',
+        k => 5,
         prepare => \&start_pg,
         conf => sub {
             return "LoadModule dbd_module $MODS/mod_dbd.so\n$spintly_load\n"
@@ -509,11 +571,9 @@ my @CONFIGS = (
         },
     },
 );
-my $k = 0;
-$_->{k} = ++$k for @CONFIGS;
+my @NAMES = map { $_->{name} } @CONFIGS;
 @CONFIGS = grep { !%ONLY || $ONLY{$_->{name}} } @CONFIGS;
-die "BENCH_ONLY names none of: floor file pipe sqlite postgresql\n"
-    unless @CONFIGS;
+die "BENCH_ONLY names none of: @NAMES\n" unless @CONFIGS;
 
 # ---- the configurations under load -----------------------------------------
 
@@ -535,18 +595,43 @@ sub start_config {
 # One round's slice of load on a running configuration.
 sub run_slice {
     my ($s, $round) = @_;
+    my $pg = $s->{name} eq 'postgresql';
+    my $t0 = time;
+    my $pg0 = $pg && pg_cpu_snapshot();
     my $cpu0 = cpu_snapshot($s->{pid});
-    my $w = run_wrk(port => $s->{port}, seconds => $SLICE,
-                    base => id_base($s->{k}, 10 + $round),
+    my $base = id_base($s->{k}, 10 + $round);
+    my $w = run_wrk(port => $s->{port}, seconds => $SLICE, base => $base,
                     out => "$s->{dir}/wrk.$round", track => 1);
     my $cpu1 = cpu_snapshot($s->{pid});
+    $w->{base} = $base;
+    $w->{pg_cpu} = pg_cpu_snapshot() - $pg0 if $pg;
+    $w->{wall} = time - $t0;
     $w->{cpu} = $cpu1->{server} - $cpu0->{server};
     $w->{other_cpu} = $cpu1->{other} - $cpu0->{other};
     push @{ $s->{slices} }, $w;
     return $w;
 }
 
+# The eventIds of a slice's requests: thread t of wrk sends base + t * 1e9
+# + 1, + 2, ... (t/bench/post.lua).
+sub ids_sent {
+    my ($base, $by_thread) = @_;
+    my @ids;
+    my $t = 0;
+    for my $n (split /,/, $by_thread // '') {
+        next unless $n =~ /^\d+$/;
+        push @ids, map { sprintf '%.0f', $base + $t * 1e9 + $_ } 1 .. $n;
+    }
+    continue {
+        $t++;
+    }
+    return @ids;
+}
+
 # Stop it; add up its slices and compare what was stored with the 2xx.
+# A reference answers 204 without the eventId: when every request of a
+# slice had a 2xx, the eventIds sent are those of the 2xx; otherwise only
+# the counts can be compared (by_count).
 sub finish_config {
     my ($s) = @_;
     my (undef, $consumers) = children_of($s->{pid});
@@ -554,10 +639,22 @@ sub finish_config {
     my %t = map { $_ => 0 } qw(sent answers ok seconds cpu other_cpu
                                client_cpu threads_finished connect_errors
                                read_errors write_errors timeouts);
-    my (%non2xx, @acked);
+    my (%non2xx, @acked, %sent, $by_count);
     for my $w (@{ $s->{slices} }) {
         $t{$_} += $w->{$_} for keys %t;
+        $t{pg_cpu} += $w->{pg_cpu} // 0;
+        $t{wall} += $w->{wall};
         push @acked, @{ $w->{acked} };
+        if ($s->{c}{reference}) {
+            my @sent = ids_sent($w->{base}, $w->{sent_by_thread});
+            $sent{$_} = 1 for @sent;
+            if (@sent == $w->{ok}) {
+                push @acked, @sent;
+            }
+            else {
+                $by_count = 1;
+            }
+        }
         next if $w->{non2xx} eq '-';
         for (split /,/, $w->{non2xx}) {
             my ($st, $n) = split /:/;
@@ -579,6 +676,14 @@ sub finish_config {
         $t{missing} = grep { !$stored->{$_} } keys %acked;
         $t{extra} = grep { !$acked{$_} } keys %$stored;
         $t{twice} = grep { $_ > 1 } values %$stored;
+        if ($by_count) {
+            my $in_sent = grep { $sent{$_} } keys %$stored;
+            $t{by_count} = 1;
+            $t{acked} = $t{ok};
+            $t{missing} = $t{ok} > $in_sent ? $t{ok} - $in_sent : 0;
+            $t{extra} = $t{stored} - $in_sent
+                      + ($in_sent > $t{ok} ? $in_sent - $t{ok} : 0);
+        }
     }
     $s->{total} = \%t;
 }
@@ -642,37 +747,79 @@ sub pgbench_prepare {
     chmod 0644, $pgbench_script;
 }
 
-sub run_pgbench {
-    my ($s, $round) = @_;
+# One pgbench of the INSERT script: its output, and the CPU seconds it
+# took: pgbench's own from times() (pg.sh execs it), PostgreSQL's from
+# /proc, and the idle httpd of the postgresql configuration's.
+sub pgbench_once {
+    my ($s, $base, $log, @run) = @_;
     pgbench_prepare() unless $pgbench_script;
-    my $base = id_base($s->{k}, 50 + $round);
-    my $secs = int($SLICE + 0.5) || 1;
     my @cmd = (@CLIENT_PIN, "$top/build/pg.sh", 'pgbench', $pg_dir, '-n',
-               '-M', 'prepared', '-c', $CONNS, '-j', $THREADS, '-T', $secs,
+               '-M', 'prepared', '-c', $CONNS, '-j', $THREADS, @run,
                '-f', $pgbench_script, '-D', "base=$base", '-D', 'n=0',
                map { ('-D', $_) } @pgbench_define);
+    my $t0 = time;
+    my $pg0 = pg_cpu_snapshot();
+    my $httpd0 = cpu_snapshot($s->{pid});
+    my @c0 = times;
     open my $fh, '-|', @cmd or die "pgbench: $!\n";
     my $out = do { local $/; <$fh> };
     close $fh;
-    my $log = "$work/pgbench.$round.log";
+    my @c1 = times;
+    my $httpd1 = cpu_snapshot($s->{pid});
+    my $pg_cpu = pg_cpu_snapshot() - $pg0;
+    my $wall = time - $t0;
     write_file($log, $out);
     my ($tps) = $out =~ /^tps = ([\d.]+) \(without initial connection time\)/m
         or die "pgbench failed (see $log):\n$out";
     my ($n) = $out =~ /number of transactions actually processed: (\d+)/;
     my ($lat) = $out =~ /latency average = ([\d.]+) ms/;
-    push @{ $s->{pgbench} }, { tps => $tps, transactions => $n // 0,
-                               latency_ms => $lat };
+    return { tps => $tps, transactions => $n // 0, latency_ms => $lat,
+             pg_cpu => $pg_cpu, client_cpu => $c1[2] + $c1[3] - $c0[2]
+                                              - $c0[3],
+             httpd_cpu => $httpd1->{server} - $httpd0->{server},
+             wall => $wall };
+}
+
+# pgbench for a slice's time; then, to tell what its connections cost
+# PostgreSQL, the same with one transaction per client (eventIds of phase
+# 95, apart from those counted).
+sub run_pgbench {
+    my ($s, $round) = @_;
+    my $secs = int($SLICE + 0.5) || 1;
+    push @{ $s->{pgbench} },
+        pgbench_once($s, id_base($s->{k}, 50 + $round),
+                     "$work/pgbench.$round.log", '-T', $secs);
+    push @{ $s->{pgbench_connect} },
+        pgbench_once($s, id_base($s->{k}, 95) + $round * 1e6,
+                     "$work/pgbench-connect.$round.log", '-t', 1);
 }
 
 sub pgbench_total {
     my ($s) = @_;
     my @p = @{ $s->{pgbench} } or return;
     my ($n, $secs) = (0, 0);
+    my %cpu = map { $_ => 0 } qw(pg_cpu client_cpu httpd_cpu wall);
     for (@p) {
         $n += $_->{transactions};
         $secs += $_->{transactions} / $_->{tps} if $_->{tps} > 0;
+        for my $key (keys %cpu) {
+            $cpu{$key} += $_->{$key};
+        }
     }
-    return { tps => $secs > 0 ? $n / $secs : 0, transactions => $n,
+    # PostgreSQL per row without the connections: each run i took
+    # O + x T_i, each run of one transaction per client O + x CONNS
+    my @c = @{ $s->{pgbench_connect} || [] };
+    my ($o, $pg_row);
+    if (@c == @p) {
+        my ($pc, $tc) = (0, 0);
+        $pc += $_->{pg_cpu} for @c;
+        $tc += $_->{transactions} for @c;
+        my $rows = $n - $tc;
+        $pg_row = ($cpu{pg_cpu} - $pc) / $rows if $rows > 0;
+        $o = ($pc - $tc * $pg_row) / @c if defined $pg_row;
+    }
+    return { tps => $secs > 0 ? $n / $secs : 0, transactions => $n, %cpu,
+             pg_row_steady => $pg_row, connect_pg_cpu => $o,
              latency_ms => median(map { $_->{latency_ms} } @p),
              rows => pg_psql('select count(*) from spintly_events where'
                              . ' event_id >= ' . id_base($s->{k}, 51)
@@ -886,10 +1033,14 @@ if (@runs) {
         if (defined $t->{stored}) {
             $check = $t->{stored} == $t->{ok} && $t->{acked} == $t->{ok}
                      && !$t->{missing} && !$t->{extra} && !$t->{twice}
-                ? 'stored = 2xx'
+                ? 'stored = 2xx' . ($t->{by_count} ? ' (by count)' : '')
                 : sprintf('MISMATCH: %d 2xx not stored, %d stored without'
                           . ' 2xx, %d twice', $t->{missing}, $t->{extra},
                           $t->{twice});
+        }
+        if ($s->{c}{reference}) {
+            $check = ($check eq '-' ? '' : "$check; ")
+                   . "REFERENCE, not mod_spintly: $s->{c}{reference}";
         }
         my @bad;
         push @bad, 'non-2xx ' . join(',', map { "$_:$t->{non2xx}{$_}" }
@@ -921,6 +1072,16 @@ if (@runs) {
         . " (parent with reaped\n  children, plus live children, from /proc)"
         . " per 2xx; stored: events found in\n  the destination, compared"
         . " by eventId with the 2xx answers.\n";
+    if (grep { $_->{c}{reference} } @runs) {
+        print "  parse, parse+write: references in mod_bench_floor, not"
+            . " mod_spintly.\n  parse reads the body into one buffer and runs"
+            . " json_loadb(\n  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) on it"
+            . " as sent (pretty-printed),\n  then 204; parse+write also makes"
+            . " each CR and LF a space and appends the\n  body and a newline"
+            . " with one write(2) before its 204.  Both answer without\n  a"
+            . " body, so the eventIds wrk sent stand for those of their"
+            . " 2xx.\n";
+    }
     if ($floor && @runs > 1) {
         print "  By round, x floor (CPU us/ev | req/s):\n";
         for my $s (grep { $_->{name} ne 'floor' } @runs) {
@@ -943,6 +1104,18 @@ if (@runs) {
                                  ? 1e6 * $_->{total}{client_cpu}
                                    / $_->{total}{answers} : 0) } @runs),
         ".\n";
+    for my $name (grep { $by{$_} } qw(file pipe)) {
+        my $cpu = $by{$name}{total}{cpu_us};
+        my @vs;
+        for my $ref (grep { $by{$_} } qw(parse+write parse)) {
+            push @vs, sprintf('%s %s', $ref eq 'parse' ? 'vs parse:'
+                                       : 'CPU per event vs the parse+write'
+                                         . ' reference:',
+                              fmt('%.2fx', ratio($cpu,
+                                                 $by{$ref}{total}{cpu_us})));
+        }
+        printf "  %s: %s.\n", $name, join('; ', @vs) if @vs;
+    }
     for my $s (@runs) {
         my $t = $s->{total};
         if ($s->{name} eq 'pipe' && $t->{ok}) {
@@ -953,6 +1126,68 @@ if (@runs) {
             printf "  %s: %d warning/error lines in its error log, e.g.:\n"
                  . "    %s", $s->{name}, scalar @{ $t->{log} }, $t->{log}[0];
         }
+    }
+}
+
+# The PostgreSQL path: where the CPU goes per row, under wrk through httpd
+# and under pgbench, and what rate the CPUs could allow at best.
+my $pg_bound;
+if ($pgb && $by{postgresql}) {
+    my $t = $by{postgresql}{total};
+    my @rows = (
+        [ 'postgresql', $t->{ok}, $t->{rate}, $t->{pg_cpu}, $t->{client_cpu},
+          $t->{cpu}, $t->{wall} ],
+        [ 'pgbench', $pgb->{transactions}, $pgb->{tps}, $pgb->{pg_cpu},
+          $pgb->{client_cpu}, $pgb->{httpd_cpu}, $pgb->{wall} ],
+    );
+    print "\nPostgreSQL path, CPU us per row (user+system time):\n";
+    printf "  %-11s %8s %7s %10s %7s %7s %7s  %s\n", '', 'rows', 'rows/s',
+        'PostgreSQL', 'client', 'httpd', 'total', 'CPUs busy';
+    for my $r (@rows) {
+        my ($name, $n, $rate, @cpu) = @$r;
+        my $wall = pop @cpu;
+        my $sum = 0;
+        $sum += $_ for @cpu;
+        printf "  %-11s %8d %7.0f %10s %7s %7s %7s  %s\n", $name, $n, $rate,
+            (map { fmt('%.1f', $n ? 1e6 * $_ / $n : undef) } @cpu, $sum),
+            $wall > 0 ? sprintf('%.2f of %s', $sum / $wall, $cpus) : '-';
+    }
+    print "  PostgreSQL: the postmaster of the throwaway cluster and all"
+        . " its processes\n  (live ones, and those it reaped, from /proc);"
+        . " client: wrk for postgresql,\n  pgbench itself for pgbench"
+        . " (times()); httpd: the postgresql configuration's\n  httpd, idle"
+        . " while pgbench runs.  CPUs busy: the CPU time of these\n"
+        . "  processes over the wall time around each run.\n";
+    my $pg_row = $pgb->{pg_row_steady};
+    if (defined $pg_row && defined $pgb->{connect_pg_cpu}) {
+        $pg_row *= 1e6;
+        printf "  pgbench's PostgreSQL time includes starting and ending its"
+             . " %d connections\n  in each run: %.0f ms of PostgreSQL CPU a"
+             . " run, by a run of one transaction\n  per client after each;"
+             . " without them, %.1f us per row.\n", $CONNS,
+             1e3 * $pgb->{connect_pg_cpu}, $pg_row;
+    }
+    else {
+        $pg_row = $pgb->{transactions}
+                  && 1e6 * $pgb->{pg_cpu} / $pgb->{transactions};
+    }
+    my $w = $floor && $floor->{answers}
+            && 1e6 * $floor->{client_cpu} / $floor->{answers};
+    if ($floor && $floor->{cpu_us} && $pg_row && $cpus =~ /^\d+$/) {
+        my $sum = $pg_row + $floor->{cpu_us} + $w;
+        my $rate = $cpus * 1e6 / $sum;
+        $pg_bound = ratio($rate, $pgb->{tps});
+        printf "  Estimate, not a measurement: if PostgreSQL cost per row"
+             . " what it costs under\n  pgbench (%.1f us) and httpd cost"
+             . " only the floor (%.1f us/event), with wrk at\n  its cost"
+             . " under the floor (%.1f us/request), %d CPUs would allow at"
+             . " most\n  %d / %.1f us = %.0f req/s through httpd: %.2fx"
+             . " pgbench's measured %.0f.\n", $pg_row, $floor->{cpu_us}, $w,
+             $cpus, $cpus, $sum, $rate, $pg_bound, $pgb->{tps};
+    }
+    else {
+        print "  (The estimate of the highest rate through httpd needs the"
+            . " floor in the run.)\n";
     }
 }
 
@@ -1075,6 +1310,24 @@ if (@mem) {
 else {
     printf "  %-40s %-20s %s\n", 'RSS growth per process, 1M requests',
         '<= 1024 kB', 'not run (BENCH_MEMORY=1)';
+}
+unless ($MEM_ONLY) {
+    my @ref = grep { $by{$_} && $floor } qw(parse parse+write);
+    my $p = $by{postgresql} && $pgb;
+    print "  For orientation, not targets:\n" if @ref || $p;
+    for my $ref (@ref) {
+        printf "    %s %s the floor in CPU per event in this run\n"
+             . "      (a reference, not mod_spintly).\n",
+            $ref eq 'parse' ? 'jansson parse alone costs'
+                            : 'parse + one write(2) costs',
+            fmt('%.2fx', ratio($by{$ref}{total}{cpu_us}, $floor->{cpu_us}));
+    }
+    if ($p) {
+        printf "    PostgreSQL: %s.\n", defined $pg_bound
+            ? sprintf('the CPU estimate above allows at most %.2fx pgbench'
+                      . "\n      on %s CPUs", $pg_bound, $cpus)
+            : 'no CPU estimate (the floor was not run)';
+    }
 }
 
 printf "\nmake bench took %.0f s%s.\n", time - $started,

@@ -21,7 +21,8 @@
 -- answer, the thread stops, and the last thread to stop interrupts wrk
 -- (SIGINT) so that it ends before LIMIT.  The key and Content-Type come
 -- from wrk -H.  done() prints one line "BENCH key=value ..." that
--- t/bench/bench.pl reads.
+-- t/bench/bench.pl reads; its sent_by_thread (the requests of thread 0,
+-- 1, ...) names every eventId sent, for answers without a body (204).
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -144,10 +145,11 @@ end
 function done(summary, latency, requests)
     local n = { sent = 0, answers = 0, ok = 0, finished = 0 }
     local first, last = math.huge, 0
-    local st, bad = {}, {}
+    local st, bad, by_thread = {}, {}, {}
 
     for _, t in ipairs(threads) do
         n.sent = n.sent + t:get("sent")
+        by_thread[#by_thread + 1] = string.format("%d", t:get("sent"))
         n.answers = n.answers + t:get("answers")
         n.ok = n.ok + t:get("ok")
         if t:get("finished") then
@@ -169,11 +171,12 @@ function done(summary, latency, requests)
         "BENCH sent=%d answers=%d ok=%d seconds=%.6f threads_finished=%d"
         .. " p50_us=%.0f p99_us=%.0f mean_us=%.0f"
         .. " connect_errors=%d read_errors=%d write_errors=%d timeouts=%d"
-        .. " non2xx=%s\n",
+        .. " non2xx=%s sent_by_thread=%s\n",
         n.sent, n.answers, n.ok, last - first, n.finished,
         latency:percentile(50), latency:percentile(99), latency.mean,
         summary.errors.connect, summary.errors.read, summary.errors.write,
-        summary.errors.timeout, #bad > 0 and table.concat(bad, ",") or "-"))
+        summary.errors.timeout, #bad > 0 and table.concat(bad, ",") or "-",
+        #by_thread > 0 and table.concat(by_thread, ",") or "-"))
     if threads[1] and threads[1]:get("track_ids") then
         local f = assert(io.open(threads[1]:get("out_prefix") .. ".acked",
                                  "w"))

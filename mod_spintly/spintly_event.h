@@ -43,8 +43,10 @@ typedef struct spintly_problem_t {
 /** A validated event.  The parsed document lives until the pool is
  *  cleared. */
 typedef struct spintly_event_t {
-    const char *raw;        /**< the body as received */
-    apr_size_t raw_len;
+    const char *message;    /**< the body compacted (spintly_json_compact),
+                                 NUL-terminated: what records and the
+                                 :message parameter hold */
+    apr_size_t message_len;
     apr_int64_t event_id;
     apr_int64_t org_id;
     apr_int64_t event_time; /**< eventTimeEpoch, seconds */
@@ -89,15 +91,15 @@ const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
                                 const char *field);
 
 /**
- * Copy JSON text without the white space outside strings.  The input must
- * be valid JSON (as a validated body is).
+ * Copy JSON text without the white space outside strings.  White space
+ * between two bytes that belong to tokens (as in "1 2", which JSON
+ * refuses) becomes one space, so that two tokens never join: the result
+ * is valid JSON exactly when the input is, and then the same JSON.
+ * Any bytes are accepted.
  * @param out room for len bytes
- * @return the number of bytes written
+ * @return the number of bytes written, at most len
  */
 apr_size_t spintly_json_compact(char *out, const char *in, apr_size_t len);
-
-/** The message compacted from the bytes received, NUL-terminated. */
-const char *spintly_event_compact(apr_pool_t *p, const spintly_event_t *ev);
 
 /**
  * Quote a string as a JSON string literal, escaping what JSON requires.
@@ -122,7 +124,7 @@ void spintly_format_time(char *buf, apr_time_t t);
 /**
  * The record: one line of JSON ending in '\n',
  * {"receivedAt":"...","keyName":"...","clientIp":"...","message":{...}},
- * with the message compacted from the bytes received.
+ * with the message compacted from the bytes received (ev->message).
  * @param len set to the length, newline included
  */
 char *spintly_record_format(apr_pool_t *p, const spintly_event_t *ev,

@@ -169,13 +169,16 @@ const spintly_key_t *spintly_keys_match(const apr_array_header_t *keys,
 
     for (i = 0; i < keys->nelts; i++) {
         const spintly_key_t *k = &APR_ARRAY_IDX(keys, i, spintly_key_t);
-        volatile unsigned int diff = (unsigned int)(k->len ^ len);
+        unsigned int acc = (unsigned int)(k->len ^ len);
+        volatile unsigned int diff;
         apr_size_t j;
         unsigned int eq;
 
+        /* every byte of every key, whatever differs where */
         for (j = 0; j < SPINTLY_KEY_MAX; j++) {
-            diff |= k->secret[j] ^ padded[j];
+            acc |= k->secret[j] ^ padded[j];
         }
+        diff = acc;
         /* eq is all ones when diff is 0, else 0 */
         eq = (unsigned int)((((apr_uint64_t)diff) - 1) >> 32);
         eq = 0u - (eq & 1u);

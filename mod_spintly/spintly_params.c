@@ -137,7 +137,7 @@ const char **spintly_params_values(apr_pool_t *p, const spintly_sql_t *sql,
             v = rc->client_ip;
         }
         else if (!strcmp(name, "message")) {
-            v = spintly_event_compact(p, ev);
+            v = ev->message;
         }
         else if (!strcmp(name, "eventTime")) {
             v = event_time(p, ev);

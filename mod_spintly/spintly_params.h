@@ -40,8 +40,7 @@ extern const char *const spintly_param_names[];
 
 /**
  * The values for one event, in the order of sql->names; NULL stands for
- * SQL NULL.  :message is the message compacted, done only when the
- * statement names it.
+ * SQL NULL.  :message is the message compacted (ev->message).
  */
 const char **spintly_params_values(apr_pool_t *p, const spintly_sql_t *sql,
                                    const spintly_event_t *ev,

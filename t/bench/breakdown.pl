@@ -1,13 +1,14 @@
 #!/usr/bin/perl
 # make bench-breakdown: where a request's instructions go inside httpd with
-# mod_spintly writing to a file: read (the body), parse (validation),
-# format (the record), write (the destination), the handler's rest, and
-# httpd outside the handler.  httpd -X runs under callgrind for two
-# numbers of requests; the difference divided by the difference in
-# requests leaves start-up and shut-down out.  Instructions, not seconds:
-# repeatable on a shared machine.  User space only: the kernel's share
-# (the write(2) itself, the socket) is not counted.  BREAKDOWN_N="A B"
-# sets the two numbers (200 1200); BENCH_KEEP=1 keeps the run directory.
+# mod_spintly writing to a file: read (the body), parse (validation, and
+# the message compacted in the same pass), format (the record), write (the
+# destination), the handler's rest, and httpd outside the handler.  httpd
+# -X runs under callgrind for two numbers of requests; the difference
+# divided by the difference in requests leaves start-up and shut-down out.
+# Instructions, not seconds: repeatable on a shared machine.  User space
+# only: the kernel's share (the write(2) itself, the socket) is not
+# counted.  BREAKDOWN_N="A B" sets the two numbers (200 1200); BENCH_KEEP=1
+# keeps the run directory.
 
 use strict;
 use warnings;
@@ -155,7 +156,8 @@ my $rest = $per{handler} - $per{read} - $per{parse} - $per{format} - $per{write}
 my $outside = $per{total} - $per{handler};
 printf "Instructions per request, httpd -X under callgrind, file destination\n"
      . "(%d and %d requests, difference divided by %d):\n", @N, $d;
-my @rows = (['read the body', $per{read}], ['parse and validate', $per{parse}],
+my @rows = (['read the body', $per{read}],
+            ['parse, validate, compact', $per{parse}],
             ['format the record', $per{format}], ['write it', $per{write}],
             ['rest of the handler', $rest], ['httpd outside the handler', $outside]);
 for (@rows) {

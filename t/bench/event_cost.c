@@ -16,7 +16,7 @@
  *   module    spintly_event_parse and spintly_record_format (what a file or
  *             pipe destination costs before the write), then the pool is
  *             cleared as httpd clears r->pool
- *   dbd       spintly_event_parse, spintly_event_compact and
+ *   dbd       spintly_event_parse and
  *             spintly_params_values for SQL (the SpintlyDBDInsert text)
  */
 

@@ -261,8 +261,8 @@ START_TEST(card_reference_is_accepted)
     body_t body = data_file("card_event.json");
     spintly_event_t *ev = accepted(body);
 
-    ck_assert_ptr_eq(ev->raw, body.text);
-    ck_assert_uint_eq(ev->raw_len, body.len);
+    ck_assert_str_eq(ev->message, CARD_COMPACT);
+    ck_assert_uint_eq(ev->message_len, strlen(CARD_COMPACT));
     ck_assert_int_eq(ev->event_id, 222423);
     ck_assert_int_eq(ev->org_id, 223);
     ck_assert_int_eq(ev->event_time, 1745235725);
@@ -276,8 +276,13 @@ START_TEST(mobile_reference_is_accepted)
     body_t body = data_file("mobile_event.json");
     spintly_event_t *ev = accepted(body);
 
-    ck_assert_ptr_eq(ev->raw, body.text);
-    ck_assert_uint_eq(ev->raw_len, body.len);
+    char *compact = json_dumps(json_of(body.text, body.len),
+                               JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    ck_assert_ptr_nonnull(compact);
+    ck_assert_str_eq(ev->message, compact);
+    ck_assert_uint_eq(ev->message_len, strlen(compact));
+    free(compact);
     ck_assert_int_eq(ev->event_id, 226907180);
     ck_assert_int_eq(ev->org_id, 2409);
     ck_assert_int_eq(ev->event_time, 1743588066);
@@ -956,6 +961,55 @@ START_TEST(syntax_error_names_its_byte_and_a_short_excerpt)
 }
 END_TEST
 
+/* The module parses the body compacted; a detail still counts the bytes
+ * received, as jansson does on the body itself. */
+START_TEST(syntax_error_byte_counts_the_body_received)
+{
+    body_t body = card_text_with("\"name\": \"john dor\"",
+                                 "\"name\": john dor");
+    json_error_t jerr;
+    json_t *direct = json_loadb(body.text, body.len, 0, &jerr);
+
+    ck_assert_ptr_null(direct);
+    ck_assert_int_gt(jerr.position, 600);
+    assert_refused(body, 400, NULL,
+                   apr_psprintf(unit_pool, "invalid JSON at byte %d: %s",
+                                jerr.position, jerr.text));
+}
+END_TEST
+
+/* White space that JSON refuses between two tokens must not vanish and
+ * join them into one that it accepts. */
+static const struct {
+    const char *from;
+    const char *to;
+} split_tokens[] = {
+    { "\"orgId\": 223", "\"orgId\": 2 23" },
+    { "\"orgId\": 223", "\"orgId\": 22\n\t3" },
+    { "\"eventId\": 222423", "\"eventId\": 222423 1" },
+    { "\"siteId\": 11", "\"siteId\": 1\r\n1" },
+    { "\"mobileAccessMode\": null", "\"mobileAccessMode\": nu ll" },
+    { "\"mobileAccessMode\": null", "\"mobileAccessMode\": tr ue" },
+    { "\"eventTimeEpoch\": 1745235725",
+      "\"eventTimeEpoch\": 1745235725 e0" },
+    { "\"accessPointId\": 54", "\"accessPointId\": 5 .4" },
+    { "\"messageVersion\": 1", "\"messageVersion\": - 1" },
+};
+
+START_TEST(split_tokens_are_400)
+{
+    body_t body = card_text_with(split_tokens[_i].from, split_tokens[_i].to);
+    spintly_event_t *ev;
+    spintly_problem_t problem;
+    int status = parse(body, &ev, &problem);
+
+    ck_assert_msg(status == 400, "%s: status %d (%s)", split_tokens[_i].to,
+                  status, status ? problem.detail : "accepted");
+    ck_assert_msg(!strncmp(problem.detail, "invalid JSON at byte ", 21),
+                  "detail: %s", problem.detail);
+}
+END_TEST
+
 START_TEST(nesting_to_max_depth_is_accepted)
 {
     /* the root object is level 1, so the member may add 15 */
@@ -1253,6 +1307,41 @@ START_TEST(compact_removes_white_space_outside_strings_only)
 }
 END_TEST
 
+/* Not JSON, and kept that way: white space between two token bytes
+ * becomes one space instead of joining them. */
+static const struct {
+    const char *in;
+    const char *out;
+} compactions_not_json[] = {
+    { "[1 2]", "[1 2]" },
+    { "[ 1 \t\n 2 , 3 ]", "[1 2,3]" },
+    { "{ \"a\" : tr  ue }", "{\"a\":tr ue}" },
+    { "{\"a\": - 1}", "{\"a\":- 1}" },
+    { "[1 \"a\" 2]", "[1\"a\"2]" },
+    { "  x  y  ", "x y" },
+    { "[\"unclosed  ", "[\"unclosed  " },
+    { "[\"a\\", "[\"a\\" },
+    { "\f [ ]", "\f[]" },
+};
+
+START_TEST(compact_keeps_tokens_apart)
+{
+    const char *in = compactions_not_json[_i].in;
+    const char *out = compactions_not_json[_i].out;
+    apr_size_t in_len = strlen(in);
+    char *buf = apr_palloc(unit_pool, in_len + 16);
+    apr_size_t n;
+
+    memset(buf, '#', in_len + 16);
+    n = spintly_json_compact(buf, in, in_len);
+    ck_assert_msg(n == strlen(out) && !memcmp(buf, out, n),
+                  "compacted to \"%.*s\", expected \"%s\"", (int)n, buf, out);
+    ck_assert_int_eq(buf[n], '#');
+    ck_assert_ptr_null(json_loadb(buf, n, JSON_DECODE_ANY, NULL));
+    ck_assert_ptr_null(json_loadb(in, in_len, JSON_DECODE_ANY, NULL));
+}
+END_TEST
+
 START_TEST(compact_of_the_card_reference)
 {
     body_t card = data_file("card_event.json");
@@ -1324,7 +1413,7 @@ static json_t *record_of(const spintly_event_t *ev,
     ck_assert_pstr_eq(json_string_value(json_object_get(record, "clientIp")),
                       receipt->client_ip);
     ck_assert(json_equal(json_object_get(record, "message"),
-                         json_of(ev->raw, ev->raw_len)));
+                         (json_t *)ev->doc));
     return record;
 }
 
@@ -1495,6 +1584,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, nul_byte_is_400_at_its_byte);
     tcase_add_test(tc, nul_escape_is_400_and_named);
     tcase_add_test(tc, syntax_error_names_its_byte_and_a_short_excerpt);
+    tcase_add_test(tc, syntax_error_byte_counts_the_body_received);
+    LOOP(tc, split_tokens_are_400, split_tokens);
     tcase_add_test(tc, nesting_to_max_depth_is_accepted);
     tcase_add_test(tc, nesting_deeper_than_max_depth_is_400);
     tcase_add_test(tc, nesting_100000_deep_is_400);
@@ -1511,6 +1602,7 @@ Suite *unit_suite(void)
 
     tc = unit_tcase("compact");
     LOOP(tc, compact_removes_white_space_outside_strings_only, compactions);
+    LOOP(tc, compact_keeps_tokens_apart, compactions_not_json);
     tcase_add_test(tc, compact_of_the_card_reference);
     tcase_add_test(tc, compact_of_the_mobile_reference);
     suite_add_tcase(s, tc);

@@ -28,6 +28,22 @@
 /* Seconds a sender should wait before retrying after a 503. */
 #define SPINTLY_RETRY_AFTER "5"
 
+/* The whole answer in one pass down the output filters: the body and the
+ * end of the response together, without ap_rputs's buffering filter. */
+static int send_body(request_rec *r, const char *type, const char *text)
+{
+    conn_rec *c = r->connection;
+    apr_size_t len = strlen(text);
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, c->bucket_alloc);
+
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, len);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(text, len, r->pool,
+                                                       c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(c->bucket_alloc));
+    return ap_pass_brigade_fchk(r, bb, "mod_spintly: sending the answer");
+}
+
 /* Answer with an RFC 9457 problem document.  The detail never holds a key
  * and at most a short excerpt of the body. */
 static int send_problem(request_rec *r, int status, const char *detail,
@@ -48,10 +64,7 @@ static int send_problem(request_rec *r, int status, const char *detail,
                        pointer ? ",\"pointer\":" : "",
                        pointer ? spintly_json_quote(r->pool, pointer) : "",
                        "}\n", NULL);
-    ap_set_content_type(r, "application/problem+json");
-    ap_set_content_length(r, strlen(body));
-    ap_rputs(body, r);
-    return OK;
+    return send_body(r, "application/problem+json", body);
 }
 
 /* Refuse before the body was read: read no more of it than the limit. */
@@ -321,10 +334,36 @@ static int spintly_handler(request_rec *r)
     value = apr_psprintf(r->pool, "{\"status\":\"accepted\",\"eventId\":%"
                          APR_INT64_T_FMT "%s}\n", ev->event_id,
                          duplicate ? ",\"duplicate\":true" : "");
-    ap_set_content_type(r, "application/json");
-    ap_set_content_length(r, strlen(value));
-    ap_rputs(value, r);
+    return send_body(r, "application/json", value);
+}
+
+/* The receiver's URL is not a file.  As mod_proxy and mod_dav_svn do,
+ * where SetHandler spintly applies, name no file and skip core's walk of
+ * the file system (a stat of every component of the path, on every
+ * request): <Directory>, <Files> and .htaccess do not apply here; the
+ * <Location> does.  LAST: Alias, Redirect and RewriteRule come first. */
+#define SPINTLY_NO_FILE_NOTE "spintly-no-file"
+
+static int spintly_translate_name(request_rec *r)
+{
+    core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
+    const char *handler, *err = NULL;
+
+    if (d == NULL || d->expr_handler == NULL) {
+        return DECLINED;
+    }
+    handler = ap_expr_str_exec(r, d->expr_handler, &err);
+    if (err != NULL || handler == NULL || strcmp(handler, "spintly")) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "spintly:", r->uri, NULL);
+    apr_table_setn(r->notes, SPINTLY_NO_FILE_NOTE, "1");
     return OK;
+}
+
+static int spintly_map_to_storage(request_rec *r)
+{
+    return apr_table_get(r->notes, SPINTLY_NO_FILE_NOTE) ? OK : DECLINED;
 }
 
 static int spintly_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -355,6 +394,10 @@ static void spintly_register_hooks(apr_pool_t *p)
     ap_hook_check_config(spintly_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_open_logs(spintly_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(spintly_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(spintly_translate_name, NULL, NULL,
+                           APR_HOOK_LAST);
+    ap_hook_map_to_storage(spintly_map_to_storage, NULL, NULL,
+                           APR_HOOK_LAST);
     ap_hook_handler(spintly_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

@@ -636,12 +636,13 @@ sub finish_config {
     my ($s) = @_;
     my (undef, $consumers) = children_of($s->{pid});
     stop_httpd($s->{dir}, $consumers);
-    my %t = map { $_ => 0 } qw(sent answers ok seconds cpu other_cpu
-                               client_cpu threads_finished connect_errors
-                               read_errors write_errors timeouts);
+    my @summed = qw(sent answers ok seconds cpu other_cpu client_cpu
+                    threads_finished connect_errors read_errors write_errors
+                    timeouts);
+    my %t = map { $_ => 0 } @summed;
     my (%non2xx, @acked, %sent, $by_count);
     for my $w (@{ $s->{slices} }) {
-        $t{$_} += $w->{$_} for keys %t;
+        $t{$_} += $w->{$_} for @summed;
         $t{pg_cpu} += $w->{pg_cpu} // 0;
         $t{wall} += $w->{wall};
         push @acked, @{ $w->{acked} };

@@ -86,6 +86,12 @@ sub consumers_of {
 sub httpd_pids {
     my ($parent) = @_;
     my $pgrp = (proc_stat($parent) || {})->{pgrp} // return;
+    return group_pids($pgrp);
+}
+
+# The live (not zombie) processes of a process group.
+sub group_pids {
+    my ($pgrp) = @_;
     return grep {
         my $st = proc_stat($_);
         $st && $st->{pgrp} == $pgrp && $st->{state} ne 'Z'
@@ -650,12 +656,16 @@ sub fault_httpd_kill {
     my $killed = monotime();
     my @pids = httpd_pids($parent);
     kill 'KILL', -$pgrp if $pgrp;
+    # By process group, not by the parent: once the parent is reaped its
+    # children are init's, and a child inside fdatasync (SpintlySync On)
+    # dies only when the call returns, holding the listening socket until
+    # then; starting httpd before would fail with EADDRINUSE.
     my $gone = 0;
-    for (1 .. 100) {
-        last if $gone = !httpd_pids($parent);
+    for (1 .. 600) {
+        last if $gone = !($pgrp && group_pids($pgrp));
         sleep 0.05;
     }
-    push @fail, 'httpd processes left after SIGKILL' unless $gone;
+    push @fail, 'httpd processes left 30 s after SIGKILL' unless $gone;
     # The dead parent may stay a zombie for a while (here pid 1 reaps
     # slowly), and httpd -k start would take it for a running httpd.
     unlink "$h->{dir}/httpd.pid";

@@ -30,35 +30,74 @@ typedef struct {
     int optional;           /* may be absent or null */
 } member_rule_t;
 
+/* The rules by name, in the order they are checked. */
+enum {
+    RULE_MESSAGE_VERSION, RULE_MESSAGE_DATA, RULE_MSG_TYPE,
+    RULE_DATA_VERSION, RULE_REQUEST_ID, RULE_DATA, RULE_EVENT_ID,
+    RULE_ORG_ID, RULE_EVENT_TIME, RULE_DIRECTION, RULE_ACCESS_TYPE,
+    RULE_SITE_ID, RULE_ACCESS_POINT_ID, RULE_ORG_USER_ID,
+    RULE_INTEGRATOR_ID, RULE_EMPLOYEE_CODE, RULE_ACCESS_POINT_NAME,
+    RULE_NAME, RULE_MOBILE_ACCESS_MODE, RULE_COUNT
+};
+
+#define MD RULE_MESSAGE_DATA
+#define DATA RULE_DATA
+
 /* In the order they are checked, the first that fails being reported; an
  * object comes before its members.  Members not listed are not checked:
  * they are kept as they were sent. */
-static const member_rule_t member_rules[] = {
-    { "/messageVersion", "messageVersion", -1, MEMBER_VERSION, 0 },
-    { "/messageData", "messageData", -1, MEMBER_OBJECT, 0 },
-    { "/messageData/msgType", "msgType", 1, MEMBER_MSG_TYPE, 0 },
-    { "/messageData/dataVersion", "dataVersion", 1, MEMBER_VERSION, 0 },
-    { "/messageData/requestId", "requestId", 1, MEMBER_STRING, 0 },
-    { "/messageData/data", "data", 1, MEMBER_OBJECT, 0 },
-    { "/messageData/data/eventId", "eventId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/orgId", "orgId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/eventTimeEpoch", "eventTimeEpoch", 5,
-      MEMBER_EVENT_TIME, 0 },
-    { "/messageData/data/direction", "direction", 5, MEMBER_DIRECTION, 0 },
-    { "/messageData/data/accessType", "accessType", 5,
-      MEMBER_NONEMPTY_STRING, 0 },
-    { "/messageData/data/siteId", "siteId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/accessPointId", "accessPointId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/orgUserId", "orgUserId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/integratorId", "integratorId", 5, MEMBER_ID, 0 },
-    { "/messageData/data/employeeCode", "employeeCode", 5, MEMBER_STRING, 1 },
-    { "/messageData/data/accessPointName", "accessPointName", 5,
-      MEMBER_STRING, 1 },
-    { "/messageData/data/name", "name", 5, MEMBER_STRING, 1 },
-    { "/messageData/data/mobileAccessMode", "mobileAccessMode", 5,
-      MEMBER_STRING, 1 },
-    { NULL, NULL, -1, 0, 0 }
+static const member_rule_t member_rules[RULE_COUNT + 1] = {
+    [RULE_MESSAGE_VERSION] =
+        { "/messageVersion", "messageVersion", -1, MEMBER_VERSION, 0 },
+    [RULE_MESSAGE_DATA] =
+        { "/messageData", "messageData", -1, MEMBER_OBJECT, 0 },
+    [RULE_MSG_TYPE] =
+        { "/messageData/msgType", "msgType", MD, MEMBER_MSG_TYPE, 0 },
+    [RULE_DATA_VERSION] =
+        { "/messageData/dataVersion", "dataVersion", MD, MEMBER_VERSION, 0 },
+    [RULE_REQUEST_ID] =
+        { "/messageData/requestId", "requestId", MD, MEMBER_STRING, 0 },
+    [RULE_DATA] =
+        { "/messageData/data", "data", MD, MEMBER_OBJECT, 0 },
+    [RULE_EVENT_ID] =
+        { "/messageData/data/eventId", "eventId", DATA, MEMBER_ID, 0 },
+    [RULE_ORG_ID] =
+        { "/messageData/data/orgId", "orgId", DATA, MEMBER_ID, 0 },
+    [RULE_EVENT_TIME] =
+        { "/messageData/data/eventTimeEpoch", "eventTimeEpoch", DATA,
+          MEMBER_EVENT_TIME, 0 },
+    [RULE_DIRECTION] =
+        { "/messageData/data/direction", "direction", DATA,
+          MEMBER_DIRECTION, 0 },
+    [RULE_ACCESS_TYPE] =
+        { "/messageData/data/accessType", "accessType", DATA,
+          MEMBER_NONEMPTY_STRING, 0 },
+    [RULE_SITE_ID] =
+        { "/messageData/data/siteId", "siteId", DATA, MEMBER_ID, 0 },
+    [RULE_ACCESS_POINT_ID] =
+        { "/messageData/data/accessPointId", "accessPointId", DATA,
+          MEMBER_ID, 0 },
+    [RULE_ORG_USER_ID] =
+        { "/messageData/data/orgUserId", "orgUserId", DATA, MEMBER_ID, 0 },
+    [RULE_INTEGRATOR_ID] =
+        { "/messageData/data/integratorId", "integratorId", DATA,
+          MEMBER_ID, 0 },
+    [RULE_EMPLOYEE_CODE] =
+        { "/messageData/data/employeeCode", "employeeCode", DATA,
+          MEMBER_STRING, 1 },
+    [RULE_ACCESS_POINT_NAME] =
+        { "/messageData/data/accessPointName", "accessPointName", DATA,
+          MEMBER_STRING, 1 },
+    [RULE_NAME] =
+        { "/messageData/data/name", "name", DATA, MEMBER_STRING, 1 },
+    [RULE_MOBILE_ACCESS_MODE] =
+        { "/messageData/data/mobileAccessMode", "mobileAccessMode", DATA,
+          MEMBER_STRING, 1 },
+    [RULE_COUNT] = { NULL, NULL, -1, 0, 0 }
 };
+
+#undef MD
+#undef DATA
 
 #define EVENT_TIME_TOO_LATE \
     "must be seconds since 1970, at most 253402300799 " \
@@ -374,12 +413,12 @@ static int type_accepted(const spintly_validation_t *rules, const char *type)
     return 0;
 }
 
+/* found[RULE_...] is set to what each rule found (NULL when absent), as
+ * far as the checks went. */
 static int check_members(apr_pool_t *p, json_t *root,
                          const spintly_validation_t *rules,
-                         spintly_problem_t *problem)
+                         spintly_problem_t *problem, json_t **found)
 {
-    /* what each rule found: the objects its members are looked up in */
-    json_t *found[sizeof(member_rules) / sizeof(member_rules[0])];
     const member_rule_t *rule;
 
     if (!json_is_object(root)) {
@@ -574,7 +613,7 @@ int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
     const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY;
     spintly_event_t *ev;
     json_error_t jerr;
-    json_t *root, *md, *data;
+    json_t *root, *found[RULE_COUNT];
     const char *nul = memchr(body, '\0', len);
     char *message;
     apr_size_t message_len, deep_at = NOT_TOO_DEEP;
@@ -618,25 +657,25 @@ int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
             return refuse(problem, 400, NULL, "invalid JSON");
         }
     }
-    rc = check_members(p, root, rules, problem);
+    rc = check_members(p, root, rules, problem, found);
     if (rc) {
         json_decref(root);
         return rc;
     }
     apr_pool_cleanup_register(p, root, release_doc_cleanup,
                               apr_pool_cleanup_null);
-    md = json_object_get(root, "messageData");
-    data = json_object_get(md, "data");
+    /* every required member was found and checked: no lookup again */
     ev = apr_pcalloc(p, sizeof(*ev));
     ev->message = message;
     ev->message_len = message_len;
     ev->doc = root;
-    ev->event_id = json_integer_value(json_object_get(data, "eventId"));
-    ev->org_id = json_integer_value(json_object_get(data, "orgId"));
-    ev->event_time = json_integer_value(json_object_get(data,
-                                                        "eventTimeEpoch"));
-    ev->request_id = json_string_value(json_object_get(md, "requestId"));
-    ev->msg_type = json_string_value(json_object_get(md, "msgType"));
+    ev->message_data = found[RULE_MESSAGE_DATA];
+    ev->data = found[RULE_DATA];
+    ev->event_id = json_integer_value(found[RULE_EVENT_ID]);
+    ev->org_id = json_integer_value(found[RULE_ORG_ID]);
+    ev->event_time = json_integer_value(found[RULE_EVENT_TIME]);
+    ev->request_id = json_string_value(found[RULE_REQUEST_ID]);
+    ev->msg_type = json_string_value(found[RULE_MSG_TYPE]);
     *evp = ev;
     return 0;
 }
@@ -644,14 +683,13 @@ int spintly_event_parse(apr_pool_t *p, const char *body, apr_size_t len,
 const char *spintly_event_value(apr_pool_t *p, const spintly_event_t *ev,
                                 const char *field)
 {
-    json_t *md = json_object_get((json_t *)ev->doc, "messageData");
     json_t *v;
 
     if (!strcmp(field, "requestId") || !strcmp(field, "msgType")) {
-        v = json_object_get(md, field);
+        v = json_object_get((json_t *)ev->message_data, field);
     }
     else {
-        v = json_object_get(json_object_get(md, "data"), field);
+        v = json_object_get((json_t *)ev->data, field);
     }
     if (v == NULL) {
         return NULL;

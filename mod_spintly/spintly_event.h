@@ -53,6 +53,8 @@ typedef struct spintly_event_t {
     const char *request_id;
     const char *msg_type;
     void *doc;              /**< opaque: the parsed document */
+    void *message_data;     /**< opaque: its messageData object */
+    void *data;             /**< opaque: messageData.data */
 } spintly_event_t;
 
 /** What the validator accepts beyond the fixed rules. */
